@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CLOCK, systemClock } from './clock';
+import { FileManager } from './file-manager.service';
+import { STORAGE_OPTIONS, StorageOptions } from './storage-options';
+
+/** Provides the FileManager for a data directory. */
+@Module({})
+export class PersistenceModule {
+  static register(options: StorageOptions): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        { provide: STORAGE_OPTIONS, useValue: options },
+        { provide: CLOCK, useValue: systemClock },
+        FileManager,
+      ],
+      exports: [FileManager, CLOCK],
+    };
+  }
+}

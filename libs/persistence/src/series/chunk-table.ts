@@ -1,0 +1,103 @@
+/**
+ * Summaries of a series' chunks, as growable columns (one typed array per field) so that millions
+ * of chunks cost a few bytes each and a query can skim them without touching the raw values.
+ *
+ * A chunk is a run of at most CHUNK_VALUES consecutive values of one metric. Its summary holds
+ * the first and last stamp, the count, min, max and the double-double sum (hi + lo) of its values.
+ * `location` says where the raw values are: a byte offset in a block file, or an index in a head.
+ */
+export const CHUNK_VALUES = 1024;
+
+export interface ChunkSummary {
+  minStamp: number;
+  maxStamp: number;
+  count: number;
+  min: number;
+  max: number;
+  sumHi: number;
+  sumLo: number;
+}
+
+export class ChunkTable {
+  length = 0;
+  minStamp: Float64Array;
+  maxStamp: Float64Array;
+  count: Uint32Array;
+  min: Float64Array;
+  max: Float64Array;
+  sumHi: Float64Array;
+  sumLo: Float64Array;
+  /** Block tables: byte offset of the chunk in its block file. Head tables: index of its first value. */
+  location: Float64Array;
+  /** Block tables: which block file holds the chunk (an index into the reader's block list). */
+  block: Uint32Array;
+  /** Block tables: crc32 of the chunk's bytes, checked whenever they are read. */
+  crc: Uint32Array;
+
+  constructor(capacity = 4) {
+    this.allocate(capacity);
+  }
+
+  push(summary: ChunkSummary, location: number, block = 0, crc = 0): void {
+    if (this.length === this.count.length) this.grow();
+    const i = this.length;
+    this.minStamp[i] = summary.minStamp;
+    this.maxStamp[i] = summary.maxStamp;
+    this.count[i] = summary.count;
+    this.min[i] = summary.min;
+    this.max[i] = summary.max;
+    this.sumHi[i] = summary.sumHi;
+    this.sumLo[i] = summary.sumLo;
+    this.location[i] = location;
+    this.block[i] = block;
+    this.crc[i] = crc;
+    // Published last: a reader that captured `length` never sees a half-filled row.
+    this.length = i + 1;
+  }
+
+  /** Index of the first chunk whose last stamp is >= stamp (binary search; chunks are in time order). */
+  firstEndingAtOrAfter(stamp: number, end = this.length): number {
+    let lo = 0;
+    let hi = end;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.maxStamp[mid] < stamp) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  totalValues(): number {
+    let total = 0;
+    for (let i = 0; i < this.length; i++) total += this.count[i];
+    return total;
+  }
+
+  private grow(): void {
+    const old = { ...this };
+    this.allocate(this.count.length * 2);
+    this.minStamp.set(old.minStamp);
+    this.maxStamp.set(old.maxStamp);
+    this.count.set(old.count);
+    this.min.set(old.min);
+    this.max.set(old.max);
+    this.sumHi.set(old.sumHi);
+    this.sumLo.set(old.sumLo);
+    this.location.set(old.location);
+    this.block.set(old.block);
+    this.crc.set(old.crc);
+  }
+
+  private allocate(capacity: number): void {
+    this.minStamp = new Float64Array(capacity);
+    this.maxStamp = new Float64Array(capacity);
+    this.count = new Uint32Array(capacity);
+    this.min = new Float64Array(capacity);
+    this.max = new Float64Array(capacity);
+    this.sumHi = new Float64Array(capacity);
+    this.sumLo = new Float64Array(capacity);
+    this.location = new Float64Array(capacity);
+    this.block = new Uint32Array(capacity);
+    this.crc = new Uint32Array(capacity);
+  }
+}

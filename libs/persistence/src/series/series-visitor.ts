@@ -1,0 +1,19 @@
+/**
+ * What a query does with a series, fed in time order by the scanner. A chunk whose summary is
+ * accepted is not read at all: that is what keeps a coarse query over millions of values cheap.
+ */
+export interface SeriesVisitor {
+  /** Whether one summary can stand for every value stamped in [minStamp, maxStamp]. */
+  acceptsSummary(minStamp: number, maxStamp: number): boolean;
+  addSummary(
+    minStamp: number,
+    maxStamp: number,
+    count: number,
+    min: number,
+    max: number,
+    sumHi: number,
+    sumLo: number,
+  ): void;
+  /** Values [start, end) of the arrays, all inside the query's range. */
+  addValues(stamps: Float64Array, values: Float64Array, start: number, end: number): void;
+}

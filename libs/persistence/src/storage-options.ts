@@ -1,0 +1,14 @@
+export type Durability = 'fsync' | 'os';
+
+/** What the FileManager needs from the server's configuration. */
+export interface StorageOptions {
+  dataDir: string;
+  /** fsync: fdatasync before acknowledging (survives power loss); os: written to the OS only. */
+  durability: Durability;
+  /** Head values (all metrics) that trigger writing a block and trimming the write-ahead log. */
+  flushValues: number;
+}
+
+export const STORAGE_OPTIONS = Symbol('STORAGE_OPTIONS');
+
+export const DEFAULT_FLUSH_VALUES = 1_000_000;
