@@ -170,11 +170,15 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
           entries.map((e, i) => ({ id: e.id, chunks: block.chunks[i] })),
         );
         await this.wal.removeUpTo(walCoveredUpTo);
-        this.logger.log(`flushed ${block.values} values of ${entries.length} metrics to ${block.path}`);
+        this.logger.log(
+          `flushed ${block.values} values of ${entries.length} metrics to ${block.path}`,
+        );
         return;
       } catch (error) {
         this.lastFlushFailure = Date.now();
-        this.logger.error(`could not write block ${seq} (retrying; data is safe in the WAL): ${describe(error)}`);
+        this.logger.error(
+          `could not write block ${seq} (retrying; data is safe in the WAL): ${describe(error)}`,
+        );
         if (this.closed) throw error;
         await new Promise((r) => setTimeout(r, FLUSH_RETRY_MS).unref());
       }
@@ -195,7 +199,9 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
       } catch (error) {
         if (!(error instanceof CorruptBlockError)) throw error;
         await rename(path, `${path}.corrupt`);
-        this.logger.error(`dropped corrupt block ${path} (${error.message}); kept as ${path}.corrupt`);
+        this.logger.error(
+          `dropped corrupt block ${path} (${error.message}); kept as ${path}.corrupt`,
+        );
       }
     }
     return coveredUpTo;
@@ -223,4 +229,5 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
 
 const encode = (batch: PendingBatch) => encodeWalRecord(batch.toWal());
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const describe = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);

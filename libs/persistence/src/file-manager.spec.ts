@@ -1,4 +1,13 @@
-import { appendFile, copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  copyFile,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -87,7 +96,10 @@ describe('FileManager', () => {
     for (let round = 0; round < 25; round++) {
       const values = Array.from({ length: 37 }, (_, i) => round * 37 + i + 0.5);
       expected.push(...values);
-      await fm.append(values.map(() => 'm'), values);
+      await fm.append(
+        values.map(() => 'm'),
+        values,
+      );
     }
     expect(await readdir(join(dir, 'blocks'))).not.toHaveLength(0);
     expect((await scanAll(fm, 'm')).values).toEqual(expected);
@@ -108,7 +120,11 @@ describe('FileManager', () => {
     await appendFile(segment, whole.subarray(0, Math.floor(whole.length / 2)));
     const warnings: string[] = [];
     const recovered = new FileManager({ dataDir: dir, durability: 'fsync', flushValues: 1e6 });
-    Logger.overrideLogger({ log: () => undefined, error: () => undefined, warn: (m: string) => warnings.push(m) });
+    Logger.overrideLogger({
+      log: () => undefined,
+      error: () => undefined,
+      warn: (m: string) => warnings.push(m),
+    });
     await recovered.onModuleInit();
     Logger.overrideLogger(false);
     open.push(recovered);
@@ -153,7 +169,10 @@ describe('FileManager', () => {
   it('lets a scan use chunk summaries instead of reading values', async () => {
     const fm = await start(3000);
     const values = Array.from({ length: 5000 }, (_, i) => i);
-    await fm.append(values.map(() => 's'), values);
+    await fm.append(
+      values.map(() => 's'),
+      values,
+    );
     const c = new Collector(true);
     await fm.scan('s', -Infinity, Infinity, c);
     expect(c.summaryCount + c.values.length).toBe(5000);
@@ -172,9 +191,15 @@ describe('FileManager', () => {
 
   it('gives a reader a consistent snapshot while writes go on', async () => {
     const fm = await start(500);
-    await fm.append(Array(2000).fill('w'), Array.from({ length: 2000 }, (_, i) => i));
+    await fm.append(
+      Array(2000).fill('w'),
+      Array.from({ length: 2000 }, (_, i) => i),
+    );
     const writes = Array.from({ length: 20 }, (_, k) =>
-      fm.append(Array(100).fill('w'), Array.from({ length: 100 }, (_, i) => 2000 + k * 100 + i)),
+      fm.append(
+        Array(100).fill('w'),
+        Array.from({ length: 100 }, (_, i) => 2000 + k * 100 + i),
+      ),
     );
     const read = scanAll(fm, 'w');
     await Promise.all(writes);

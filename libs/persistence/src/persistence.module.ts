@@ -9,6 +9,7 @@ export class PersistenceModule {
   static register(options: StorageOptions): DynamicModule {
     return {
       module: PersistenceModule,
+      global: true,
       providers: [
         { provide: STORAGE_OPTIONS, useValue: options },
         { provide: CLOCK, useValue: systemClock },

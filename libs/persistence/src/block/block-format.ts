@@ -53,7 +53,8 @@ export function decodeFooter(buf: Buffer, fileSize: number): BlockFooter | strin
     indexCrc: buf.readUInt32LE(12),
     walCoveredUpTo: buf.readDoubleLE(16),
   };
-  if (footer.indexOffset + footer.indexLength + FOOTER_BYTES !== fileSize) return 'bad index bounds';
+  if (footer.indexOffset + footer.indexLength + FOOTER_BYTES !== fileSize)
+    return 'bad index bounds';
   return footer;
 }
 

@@ -40,7 +40,7 @@ function decodeIndex(buf: Buffer): { id: string; chunks: ChunkTable }[] {
   let pos = 4;
   for (let e = 0; e < count; e++) {
     const idLength = buf[pos];
-    const id = buf.toString("latin1", pos + 1, pos + 1 + idLength);
+    const id = buf.toString('latin1', pos + 1, pos + 1 + idLength);
     pos += 1 + idLength;
     const chunkCount = buf.readUInt32LE(pos);
     pos += 4;
@@ -102,7 +102,8 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
   let done = 0;
   while (done < length) {
     const { bytesRead } = await handle.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) throw new CorruptBlockError(`unexpected end of file at ${position + done}`);
+    if (bytesRead === 0)
+      throw new CorruptBlockError(`unexpected end of file at ${position + done}`);
     done += bytesRead;
   }
   return buf;

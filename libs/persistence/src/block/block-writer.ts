@@ -95,13 +95,15 @@ function encodeData(entries: readonly FlushEntry[]) {
 
 function encodeIndex(entries: readonly FlushEntry[], chunks: readonly ChunkTable[]): Buffer {
   let size = 4;
-  entries.forEach((entry, e) => (size += 1 + entry.id.length + 4 + chunks[e].length * SUMMARY_BYTES));
+  entries.forEach(
+    (entry, e) => (size += 1 + entry.id.length + 4 + chunks[e].length * SUMMARY_BYTES),
+  );
   const buf = Buffer.alloc(size);
   let pos = buf.writeUInt32LE(entries.length, 0);
   entries.forEach((entry, e) => {
     const table = chunks[e];
     pos = buf.writeUInt8(entry.id.length, pos);
-    pos += buf.write(entry.id, pos, "latin1");
+    pos += buf.write(entry.id, pos, 'latin1');
     pos = buf.writeUInt32LE(table.length, pos);
     for (let c = 0; c < table.length; c++) {
       pos = buf.writeDoubleLE(table.minStamp[c], pos);

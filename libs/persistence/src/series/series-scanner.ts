@@ -47,7 +47,9 @@ export class SeriesScanner {
   async scan(series: Series): Promise<void> {
     const blocks = series.blocks;
     const blockCount = blocks.length;
-    const heads = [series.flushing, series.head].filter((h): h is HeadSeries => h !== null).map(snapshot);
+    const heads = [series.flushing, series.head]
+      .filter((h): h is HeadSeries => h !== null)
+      .map(snapshot);
     await this.scanBlocks(blocks, blockCount);
     for (const head of heads) await this.scanHead(head);
   }
@@ -70,7 +72,8 @@ export class SeriesScanner {
         j++;
       }
       const chunks = await readChunks(this.store.blockFiles[table.block[i]], table, i, j);
-      for (const chunk of chunks) await this.addRaw(chunk.stamps, chunk.values, 0, chunk.stamps.length);
+      for (const chunk of chunks)
+        await this.addRaw(chunk.stamps, chunk.values, 0, chunk.stamps.length);
       i = j;
     }
   }
@@ -95,11 +98,24 @@ export class SeriesScanner {
   }
 
   private addSummary(t: ChunkTable, i: number): void {
-    this.visitor.addSummary(t.minStamp[i], t.maxStamp[i], t.count[i], t.min[i], t.max[i], t.sumHi[i], t.sumLo[i]);
+    this.visitor.addSummary(
+      t.minStamp[i],
+      t.maxStamp[i],
+      t.count[i],
+      t.min[i],
+      t.max[i],
+      t.sumHi[i],
+      t.sumLo[i],
+    );
   }
 
   /** Passes the values of [start, end) that fall in [from, to], yielding now and then. */
-  private async addRaw(stamps: Float64Array, values: Float64Array, start: number, end: number): Promise<void> {
+  private async addRaw(
+    stamps: Float64Array,
+    values: Float64Array,
+    start: number,
+    end: number,
+  ): Promise<void> {
     while (start < end && stamps[start] < this.from) start++;
     let last = start;
     while (last < end && stamps[last] <= this.to) last++;

@@ -33,7 +33,12 @@ export class SeriesStore {
   }
 
   /** Applies durable values to the heads (visible to queries from now on). */
-  apply(series: readonly Series[], stamps: ArrayLike<number>, values: ArrayLike<number>, count: number): void {
+  apply(
+    series: readonly Series[],
+    stamps: ArrayLike<number>,
+    values: ArrayLike<number>,
+    count: number,
+  ): void {
     for (let i = 0; i < count; i++) {
       const s = series[i];
       const head = s.head;

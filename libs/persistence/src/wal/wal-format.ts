@@ -51,7 +51,7 @@ export function encodeWalRecord(batch: WalBatchSource): Buffer {
   let pos = at.idsStart;
   for (const id of batch.ids) {
     buf[pos++] = id.length;
-    pos += buf.write(id, pos, "latin1");
+    pos += buf.write(id, pos, 'latin1');
   }
   const n = batch.count;
   new Uint32Array(buf.buffer, at.indexStart, n).set(batch.idIndex.subarray(0, n));
@@ -85,7 +85,7 @@ function decodeBody(record: Buffer): DecodedBatch {
   let pos = RECORD_HEADER_BYTES + 8;
   for (let i = 0; i < idCount; i++) {
     const len = record[pos];
-    ids.push(record.toString("latin1", pos + 1, pos + 1 + len));
+    ids.push(record.toString('latin1', pos + 1, pos + 1 + len));
     pos += 1 + len;
   }
   const at = layout(count, pos - (RECORD_HEADER_BYTES + 8));

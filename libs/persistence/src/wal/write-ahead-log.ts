@@ -71,7 +71,12 @@ export class WriteAheadLog {
     try {
       let written = 0;
       while (written < record.length) {
-        const { bytesWritten } = await handle.write(record, written, record.length - written, this.offset + written);
+        const { bytesWritten } = await handle.write(
+          record,
+          written,
+          record.length - written,
+          this.offset + written,
+        );
         written += bytesWritten;
       }
       this.offset += record.length;

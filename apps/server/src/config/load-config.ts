@@ -1,0 +1,70 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { parse as parseDotenv } from 'dotenv';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { PulseEnvironment, SETTING_NAMES } from './pulse-environment';
+import { ServerConfig } from './server-config';
+
+export class ConfigError extends Error {}
+
+/**
+ * Builds the configuration: defaults, then the optional file named by PULSE_CONFIG (YAML, or
+ * .env lines), then environment variables, which win. Throws ConfigError naming the bad setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const fromFile = env.PULSE_CONFIG ? readConfigFile(env.PULSE_CONFIG) : {};
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const name of SETTING_NAMES) {
+    if (env[name] !== undefined && env[name] !== '') merged[name] = env[name];
+  }
+  const unknown = Object.keys(fromFile).filter((k) => !(SETTING_NAMES as string[]).includes(k));
+  if (unknown.length)
+    throw new ConfigError(`unknown setting ${unknown.join(', ')} in ${env.PULSE_CONFIG}`);
+  const settings = plainToInstance(PulseEnvironment, merged, { exposeDefaultValues: true });
+  const errors = validateSync(settings, { forbidUnknownValues: true });
+  if (errors.length) {
+    const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}).slice(0, 1));
+    throw new ConfigError(`invalid configuration: ${messages.join('; ')}`);
+  }
+  return toServerConfig(settings);
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`PULSE_CONFIG: cannot read ${path}: ${(error as Error).message}`);
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.yaml' || ext === '.yml') {
+    const parsed: unknown = parseYaml(text);
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError(`PULSE_CONFIG: ${path} must hold a mapping of PULSE_* settings`);
+    }
+    // YAML numbers and strings alike are validated as if they came from the environment.
+    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+  }
+  return parseDotenv(text);
+}
+
+function toServerConfig(s: PulseEnvironment): ServerConfig {
+  return {
+    host: s.PULSE_HOST,
+    port: s.PULSE_PORT,
+    dataDir: s.PULSE_DATA_DIR,
+    alertPeriodSeconds: s.PULSE_ALERT_PERIOD_SECONDS,
+    maxConnections: s.PULSE_MAX_CONNECTIONS,
+    maxInFlight: s.PULSE_MAX_IN_FLIGHT,
+    maxLineBytes: s.PULSE_MAX_LINE_BYTES,
+    idleTimeoutMs: s.PULSE_IDLE_TIMEOUT_SECONDS * 1000,
+    drainTimeoutMs: s.PULSE_DRAIN_TIMEOUT_SECONDS * 1000,
+    durability: s.PULSE_DURABILITY,
+    flushValues: s.PULSE_FLUSH_VALUES,
+    timeZone: s.PULSE_TZ,
+    logLevel: s.PULSE_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,85 @@
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsPositive,
+  IsString,
+  Max,
+  Min,
+  Validate,
+} from 'class-validator';
+import { TimeZoneConstraint } from './time-zone.constraint';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelSetting = (typeof LOG_LEVELS)[number];
+
+/**
+ * Every setting, named as its environment variable, with its default and its rule. Validation
+ * messages start with the setting's name, so an operator sees which one is wrong.
+ * (Each field has a type annotation: class-transformer converts strings by it.)
+ */
+export class PulseEnvironment {
+  @IsString()
+  @IsNotEmpty()
+  PULSE_HOST: string = '0.0.0.0';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PULSE_PORT: number = 7070;
+
+  @IsString()
+  @IsNotEmpty()
+  PULSE_DATA_DIR: string = './data';
+
+  @Type(() => Number)
+  @IsNumber()
+  @IsPositive()
+  PULSE_ALERT_PERIOD_SECONDS: number = 60;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PULSE_MAX_CONNECTIONS: number = 1024;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PULSE_MAX_IN_FLIGHT: number = 10000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(16)
+  @Max(16 * 1024 * 1024)
+  PULSE_MAX_LINE_BYTES: number = 4096;
+
+  @Type(() => Number)
+  @IsNumber()
+  @IsPositive()
+  PULSE_IDLE_TIMEOUT_SECONDS: number = 60;
+
+  @Type(() => Number)
+  @IsNumber()
+  @IsPositive()
+  PULSE_DRAIN_TIMEOUT_SECONDS: number = 10;
+
+  @IsIn(['fsync', 'os'])
+  PULSE_DURABILITY: 'fsync' | 'os' = 'fsync';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  PULSE_FLUSH_VALUES: number = 1_000_000;
+
+  @IsString()
+  @Validate(TimeZoneConstraint)
+  PULSE_TZ: string = 'UTC';
+
+  @IsIn(LOG_LEVELS)
+  PULSE_LOG_LEVEL: LogLevelSetting = 'log';
+}
+
+export const SETTING_NAMES = Object.keys(new PulseEnvironment()) as (keyof PulseEnvironment)[];

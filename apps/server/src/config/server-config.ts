@@ -1,0 +1,21 @@
+import type { Durability } from '@app/persistence';
+import type { LogLevelSetting } from './pulse-environment';
+
+/** The one typed configuration object of the server, built from PulseEnvironment. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  alertPeriodSeconds: number;
+  maxConnections: number;
+  maxInFlight: number;
+  maxLineBytes: number;
+  idleTimeoutMs: number;
+  drainTimeoutMs: number;
+  durability: Durability;
+  flushValues: number;
+  timeZone: string;
+  logLevel: LogLevelSetting;
+}
+
+export const SERVER_CONFIG = Symbol('SERVER_CONFIG');

@@ -1,0 +1,17 @@
+import {
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+  ValidationArguments,
+} from 'class-validator';
+import { isValidTimeZone } from '@app/metrics';
+
+@ValidatorConstraint({ name: 'timeZone' })
+export class TimeZoneConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && isValidTimeZone(value);
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return `${args.property} must be an IANA time zone such as UTC or Europe/Madrid`;
+  }
+}

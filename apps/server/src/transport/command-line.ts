@@ -1,0 +1,21 @@
+import { isUtf8 } from 'node:buffer';
+import { splitTokens } from '@app/metrics';
+
+/**
+ * Decodes one line into its tokens, or returns undefined when its bytes are not valid UTF-8
+ * (PROTOCOL.md: such a line gets the unknown-command reply). Pure.
+ */
+export function tokenizeLine(buf: Buffer, start: number, end: number): string[] | undefined {
+  for (let i = start; i < end; i++) {
+    if (buf[i] >= 0x80) {
+      const bytes = buf.subarray(start, end);
+      return isUtf8(bytes) ? splitTokens(bytes.toString('utf8')) : undefined;
+    }
+  }
+  return splitTokens(buf.toString('latin1', start, end));
+}
+
+/** A verb worth looking up: upper-case letters and dashes only (never JSON, never quoted). */
+const VERB = /^[A-Z][A-Z-]{0,31}$/;
+
+export const isWellFormedVerb = (verb: string): boolean => VERB.test(verb);

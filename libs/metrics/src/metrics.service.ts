@@ -1,0 +1,79 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { FileManager } from '@app/persistence';
+import { parseLogArgs, parseQueryArgs } from './command-parser';
+import { METRICS_OPTIONS } from './metrics-options';
+import type { MetricsOptions } from './metrics-options';
+import { Replies, queryResult } from './replies';
+import { WindowAggregator } from './window-aggregator';
+
+/**
+ * LOG and QUERY: validates arguments, stores values through the FileManager, aggregates queries
+ * and formats every reply. Works on runs of commands so that the transport makes one call (and
+ * the storage one group commit) for many pipelined LOG lines.
+ */
+@Injectable()
+export class MetricsService {
+  private readonly logger = new Logger(MetricsService.name);
+
+  constructor(
+    private readonly files: FileManager,
+    @Inject(METRICS_OPTIONS) private readonly options: MetricsOptions,
+  ) {}
+
+  /** One reply per LOG: 201 once stored, the usage for bad arguments, 500 if storing failed. */
+  async log(commands: readonly (readonly string[])[]): Promise<string[]> {
+    const replies = new Array<string>(commands.length);
+    const ids: string[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < commands.length; i++) {
+      const args = parseLogArgs(commands[i]);
+      if (args) {
+        ids.push(args.id);
+        values.push(args.value);
+      } else {
+        replies[i] = Replies.logUsage;
+      }
+    }
+    let outcome: string = Replies.metricInserted;
+    if (ids.length > 0) {
+      try {
+        await this.files.append(ids, values);
+      } catch (error) {
+        this.logger.error(`LOG of ${ids.length} values failed: ${(error as Error).message}`);
+        outcome = Replies.internalError;
+      }
+    }
+    for (let i = 0; i < replies.length; i++) replies[i] ??= outcome;
+    return replies;
+  }
+
+  /** One reply per QUERY, run one after the other (each scan yields to ingestion as it goes). */
+  async query(commands: readonly (readonly string[])[]): Promise<string[]> {
+    const replies: string[] = [];
+    for (const args of commands) replies.push(await this.queryOne(args));
+    return replies;
+  }
+
+  /** Whether the metric has a stored value (for NEW-ALERT's 404). */
+  hasMetric(id: string): boolean {
+    return this.files.hasMetric(id);
+  }
+
+  private async queryOne(tokens: readonly string[]): Promise<string> {
+    const query = parseQueryArgs(tokens, this.options.timeZone);
+    if (!query) return Replies.queryUsage;
+    const aggregator = new WindowAggregator(query.op, query.secs, query.from);
+    try {
+      const found = await this.files.scan(
+        query.id,
+        query.from ?? -Infinity,
+        query.to ?? Infinity,
+        aggregator,
+      );
+      return found ? queryResult(aggregator.finish()) : Replies.metricNotFound;
+    } catch (error) {
+      this.logger.error(`QUERY ${tokens.join(' ')} failed: ${(error as Error).message}`);
+      return Replies.internalError;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { WindowAggregator } from './window-aggregator';
+
+/** Feeds (stamp, value) pairs as raw values, in the given slices. */
+function feed(agg: WindowAggregator, points: [number, number][], sliceSize = points.length) {
+  for (let i = 0; i < points.length; i += sliceSize) {
+    const part = points.slice(i, i + sliceSize);
+    agg.addValues(
+      Float64Array.from(part.map((p) => p[0])),
+      Float64Array.from(part.map((p) => p[1])),
+      0,
+      part.length,
+    );
+  }
+  return agg.finish();
+}
+
+const T0 = Date.UTC(2022, 3, 26, 10, 0, 0);
+
+describe('WindowAggregator', () => {
+  const points: [number, number][] = [
+    [T0, 1],
+    [T0 + 500, 3],
+    [T0 + 1000, 10],
+    [T0 + 3500, -2],
+  ];
+
+  it('anchors windows at the first value when there is no from, and skips empty windows', () => {
+    expect(feed(new WindowAggregator('COUNT', 1), points)).toEqual(['2', '1', '1']);
+    expect(feed(new WindowAggregator('AVG', 1), points)).toEqual(['2.0', '10.0', '-2.0']);
+    expect(feed(new WindowAggregator('MAX', 2), points)).toEqual(['10.0', '-2.0']);
+    expect(feed(new WindowAggregator('MIN', 1000), points)).toEqual(['-2.0']);
+  });
+
+  it('anchors windows at from when given', () => {
+    // Windows [T0-500, T0+500), [T0+500, T0+1500), ...
+    expect(feed(new WindowAggregator('COUNT', 1, T0 - 500), points)).toEqual(['1', '2', '1']);
+  });
+
+  it('gives every value its own entry with secs 0, same stamps included', () => {
+    const same: [number, number][] = [
+      [T0, 1],
+      [T0, 2],
+      [T0 + 1, 0.5],
+    ];
+    expect(feed(new WindowAggregator('MIN', 0), same)).toEqual(['1.0', '2.0', '0.5']);
+    expect(feed(new WindowAggregator('COUNT', 0), same)).toEqual(['1', '1', '1']);
+  });
+
+  it('groups by stamp for windows of a millisecond or less, whatever the range', () => {
+    const same: [number, number][] = [
+      [T0, 1],
+      [T0, 2],
+      [T0 + 10_000_000_000, 3],
+    ];
+    expect(feed(new WindowAggregator('COUNT', 1e-9, 0), same)).toEqual(['2', '1']);
+  });
+
+  it('does not depend on how values are sliced', () => {
+    const many = Array.from({ length: 1000 }, (_, i): [number, number] => [
+      T0 + i * 37,
+      (i % 17) * 0.1,
+    ]);
+    const whole = feed(new WindowAggregator('AVG', 5), many);
+    expect(feed(new WindowAggregator('AVG', 5), many, 7)).toEqual(whole);
+  });
+
+  it('merges summaries with raw values into correctly rounded means', () => {
+    const agg = new WindowAggregator('AVG', 60);
+    expect(agg.acceptsSummary(T0, T0 + 1000)).toBe(true);
+    // 0.1 + 0.2 as a double-double sum (hi 0.30000000000000004, lo -2.7755575615628914e-17)
+    agg.addSummary(T0, T0 + 1000, 2, 0.1, 0.2, 0.30000000000000004, -2.7755575615628914e-17);
+    agg.addValues(Float64Array.of(T0 + 2000), Float64Array.of(0.3), 0, 1);
+    expect(agg.finish()).toEqual(['0.2']);
+  });
+
+  it('refuses a summary that spans a window edge', () => {
+    const agg = new WindowAggregator('COUNT', 1, T0);
+    expect(agg.acceptsSummary(T0 + 100, T0 + 900)).toBe(true);
+    expect(agg.acceptsSummary(T0 + 900, T0 + 1100)).toBe(false);
+    expect(new WindowAggregator('COUNT', 0).acceptsSummary(T0, T0)).toBe(false);
+  });
+});

@@ -1,0 +1,124 @@
+import type { SeriesVisitor } from '@app/persistence';
+import type { AggregateOp } from './command-parser';
+import { DoubleDoubleSum, meanOf } from './double-double';
+import { formatCount, formatFloat } from './float-format';
+
+/**
+ * QUERY's windowing and aggregation over a stream of values in time order (PROTOCOL.md,
+ * Semantics): windows of `secs` seconds starting at `from`, or at the first value's stamp; empty
+ * windows yield nothing; secs 0 yields every value on its own. Memory is one accumulator plus the
+ * formatted results: proportional to the number of windows, not of values.
+ */
+export class WindowAggregator implements SeriesVisitor {
+  private readonly windowMs: number;
+  private start: number | undefined;
+  private window = NaN;
+  private count = 0;
+  private min = 0;
+  private max = 0;
+  private readonly sum = new DoubleDoubleSum();
+  private readonly results: string[] = [];
+
+  constructor(
+    private readonly op: AggregateOp,
+    secs: number,
+    from?: number,
+  ) {
+    this.windowMs = secs * 1000;
+    this.start = from;
+  }
+
+  /**
+   * Which window a stamp falls in. Stamps are whole milliseconds, so windows of at most 1 ms hold
+   * only values of one stamp: the stamp itself is the key (no division that could overflow).
+   */
+  private windowOf(stamp: number): number {
+    return this.windowMs <= 1
+      ? stamp
+      : Math.floor((stamp - (this.start as number)) / this.windowMs);
+  }
+
+  acceptsSummary(minStamp: number, maxStamp: number): boolean {
+    if (this.windowMs === 0) return false;
+    if (this.start === undefined) return this.windowMs > maxStamp - minStamp;
+    return this.windowOf(minStamp) === this.windowOf(maxStamp);
+  }
+
+  addSummary(
+    minStamp: number,
+    _maxStamp: number,
+    count: number,
+    min: number,
+    max: number,
+    sumHi: number,
+    sumLo: number,
+  ): void {
+    this.start ??= minStamp;
+    this.enter(this.windowOf(minStamp));
+    if (this.count === 0) {
+      this.min = min;
+      this.max = max;
+    } else {
+      if (min < this.min) this.min = min;
+      if (max > this.max) this.max = max;
+    }
+    this.count += count;
+    this.sum.addSum({ hi: sumHi, lo: sumLo });
+  }
+
+  addValues(stamps: Float64Array, values: Float64Array, start: number, end: number): void {
+    if (this.windowMs === 0) {
+      for (let i = start; i < end; i++)
+        this.results.push(this.op === 'COUNT' ? '1' : formatFloat(values[i]));
+      return;
+    }
+    this.start ??= stamps[start];
+    const sum = this.sum;
+    for (let i = start; i < end; i++) {
+      const w = this.windowOf(stamps[i]);
+      if (w !== this.window) this.enter(w);
+      const v = values[i];
+      if (this.count === 0) {
+        this.min = v;
+        this.max = v;
+      } else {
+        if (v < this.min) this.min = v;
+        if (v > this.max) this.max = v;
+      }
+      this.count++;
+      sum.add(v);
+    }
+  }
+
+  /** The formatted aggregates, oldest window first. */
+  finish(): string[] {
+    this.emit();
+    return this.results;
+  }
+
+  private enter(window: number): void {
+    if (window === this.window) return;
+    this.emit();
+    this.window = window;
+  }
+
+  private emit(): void {
+    if (this.count === 0) return;
+    this.results.push(this.format());
+    this.count = 0;
+    this.sum.reset();
+  }
+
+  private format(): string {
+    switch (this.op) {
+      case 'COUNT':
+        return formatCount(this.count);
+      case 'MIN':
+        return formatFloat(this.min);
+      case 'MAX':
+        return formatFloat(this.max);
+      case 'AVG':
+        return formatFloat(meanOf(this.sum.hi, this.sum.lo, this.count));
+    }
+  }
+}
