@@ -66,6 +66,11 @@ export function exactQuotient(hi: number, lo: number, count: number): number {
   return sumOver([hi, lo], 0, 2, count);
 }
 
+/** The exact sum of all `parts` divided by `count`, rounded once (parts finite, count > 0). */
+export function exactSumQuotient(parts: ArrayLike<number>, count: number): number {
+  return sumOver(parts, 0, parts.length, count);
+}
+
 /** The exact sum of values[start, end) divided by count, rounded once. */
 function sumOver(values: ArrayLike<number>, start: number, end: number, count: number): number {
   // A common exponent as high as possible keeps the BigInts short (zeros do not count).

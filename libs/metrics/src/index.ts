@@ -5,7 +5,7 @@ export { parseDecimal, MAX_DECIMAL_LENGTH } from './number-parse';
 export { isValidMetricId, MAX_METRIC_ID_LENGTH } from './metric-id';
 export { parseIsoDate, isValidTimeZone, formatServerDate } from './date-parse';
 export { DoubleDoubleSum, meanOf } from './double-double';
-export { meanOfValues, exactQuotient, roundRatio } from './exact-mean';
+export { meanOfValues, exactQuotient, exactSumQuotient, roundRatio } from './exact-mean';
 export {
   parseLogArgs,
   parseQueryArgs,

@@ -66,7 +66,7 @@ describe('WindowAggregator', () => {
 
   it('merges summaries with raw values into correctly rounded means', () => {
     const agg = new WindowAggregator('AVG', 60);
-    expect(agg.acceptsSummary(T0, T0 + 1000)).toBe(true);
+    expect(agg.acceptsSummary(T0, T0 + 1000, 0.1, 0.2)).toBe(true);
     // 0.1 + 0.2 as a double-double sum (hi 0.30000000000000004, lo -2.7755575615628914e-17)
     agg.addSummary(T0, T0 + 1000, 2, 0.1, 0.2, 0.30000000000000004, -2.7755575615628914e-17);
     agg.addValues(Float64Array.of(T0 + 2000), Float64Array.of(0.3), 0, 1);
@@ -75,8 +75,19 @@ describe('WindowAggregator', () => {
 
   it('refuses a summary that spans a window edge', () => {
     const agg = new WindowAggregator('COUNT', 1, T0);
-    expect(agg.acceptsSummary(T0 + 100, T0 + 900)).toBe(true);
-    expect(agg.acceptsSummary(T0 + 900, T0 + 1100)).toBe(false);
-    expect(new WindowAggregator('COUNT', 0).acceptsSummary(T0, T0)).toBe(false);
+    expect(agg.acceptsSummary(T0 + 100, T0 + 900, 0, 0)).toBe(true);
+    expect(agg.acceptsSummary(T0 + 900, T0 + 1100, 0, 0)).toBe(false);
+    expect(new WindowAggregator('COUNT', 0).acceptsSummary(T0, T0, 0, 0)).toBe(false);
+  });
+
+  it('averages values whose sum overflows a double exactly, as Python does', () => {
+    const huge: [number, number][] = [
+      [T0, 1e308],
+      [T0 + 1, 1e308],
+      [T0 + 2, -1e308],
+    ];
+    expect(feed(new WindowAggregator('AVG', 60), huge)).toEqual(['3.333333333333333e+307']);
+    expect(feed(new WindowAggregator('AVG', 60), huge.slice(0, 2))).toEqual(['1e+308']);
+    expect(new WindowAggregator('AVG', 60).acceptsSummary(T0, T0 + 1, 0, 1e308)).toBe(false);
   });
 });

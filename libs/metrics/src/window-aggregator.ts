@@ -1,7 +1,14 @@
 import type { SeriesVisitor } from '@app/persistence';
 import type { AggregateOp } from './command-parser';
 import { DoubleDoubleSum, meanOf } from './double-double';
+import { exactSumQuotient } from './exact-mean';
 import { formatCount, formatFloat } from './float-format';
+
+/**
+ * Values this large could overflow a double-double sum: a window that meets one keeps its values
+ * and computes AVG exactly (BigInt), and summaries holding one are not used for AVG.
+ */
+const HUGE = 2 ** 900;
 
 /**
  * QUERY's windowing and aggregation over a stream of values in time order (PROTOCOL.md,
@@ -17,6 +24,8 @@ export class WindowAggregator implements SeriesVisitor {
   private min = 0;
   private max = 0;
   private readonly sum = new DoubleDoubleSum();
+  /** The current window's sum as exact parts, once it met a HUGE value (AVG only). */
+  private exactParts: number[] | undefined;
   private readonly results: string[] = [];
 
   constructor(
@@ -38,8 +47,9 @@ export class WindowAggregator implements SeriesVisitor {
       : Math.floor((stamp - (this.start as number)) / this.windowMs);
   }
 
-  acceptsSummary(minStamp: number, maxStamp: number): boolean {
+  acceptsSummary(minStamp: number, maxStamp: number, min: number, max: number): boolean {
     if (this.windowMs === 0) return false;
+    if (this.op === 'AVG' && (max >= HUGE || min <= -HUGE)) return false;
     if (this.start === undefined) return this.windowMs > maxStamp - minStamp;
     return this.windowOf(minStamp) === this.windowOf(maxStamp);
   }
@@ -86,8 +96,13 @@ export class WindowAggregator implements SeriesVisitor {
         if (v > this.max) this.max = v;
       }
       this.count++;
-      sum.add(v);
+      if (this.exactParts === undefined && v < HUGE && v > -HUGE) sum.add(v);
+      else this.addExact(v);
     }
+  }
+
+  private addExact(v: number): void {
+    (this.exactParts ??= [this.sum.hi, this.sum.lo]).push(v);
   }
 
   /** The formatted aggregates, oldest window first. */
@@ -107,6 +122,7 @@ export class WindowAggregator implements SeriesVisitor {
     this.results.push(this.format());
     this.count = 0;
     this.sum.reset();
+    this.exactParts = undefined;
   }
 
   private format(): string {
@@ -118,7 +134,11 @@ export class WindowAggregator implements SeriesVisitor {
       case 'MAX':
         return formatFloat(this.max);
       case 'AVG':
-        return formatFloat(meanOf(this.sum.hi, this.sum.lo, this.count));
+        return formatFloat(
+          this.exactParts
+            ? exactSumQuotient(this.exactParts, this.count)
+            : meanOf(this.sum.hi, this.sum.lo, this.count),
+        );
     }
   }
 }

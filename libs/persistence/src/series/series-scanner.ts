@@ -94,7 +94,11 @@ export class SeriesScanner {
   private summaryFits(table: ChunkTable, i: number): boolean {
     const min = table.minStamp[i];
     const max = table.maxStamp[i];
-    return min >= this.from && max <= this.to && this.visitor.acceptsSummary(min, max);
+    return (
+      min >= this.from &&
+      max <= this.to &&
+      this.visitor.acceptsSummary(min, max, table.min[i], table.max[i])
+    );
   }
 
   private addSummary(t: ChunkTable, i: number): void {

@@ -3,8 +3,8 @@
  * accepted is not read at all: that is what keeps a coarse query over millions of values cheap.
  */
 export interface SeriesVisitor {
-  /** Whether one summary can stand for every value stamped in [minStamp, maxStamp]. */
-  acceptsSummary(minStamp: number, maxStamp: number): boolean;
+  /** Whether one summary can stand for the chunk's values (stamped in [minStamp, maxStamp]). */
+  acceptsSummary(minStamp: number, maxStamp: number, min: number, max: number): boolean;
   addSummary(
     minStamp: number,
     maxStamp: number,
