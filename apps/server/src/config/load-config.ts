@@ -25,7 +25,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const settings = plainToInstance(PulseEnvironment, merged, { exposeDefaultValues: true });
   const errors = validateSync(settings, { forbidUnknownValues: true });
   if (errors.length) {
-    const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}).slice(0, 1));
+    const messages = errors.map(
+      (e) =>
+        `${e.property}=${JSON.stringify(merged[e.property])}: ` +
+        Object.values(e.constraints ?? {}).join(', '),
+    );
     throw new ConfigError(`invalid configuration: ${messages.join('; ')}`);
   }
   return toServerConfig(settings);
