@@ -1,11 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 import { MetricsModule } from '@app/metrics';
 import { PersistenceModule } from '@app/persistence';
 import { SERVER_CONFIG, ServerConfig } from './config/server-config';
+import { AlertMonitor } from './alerts/alert-monitor.service';
+import { AlertsController } from './alerts/alerts.controller';
 import { MetricsController } from './metrics/metrics.controller';
 
-/** Root module: the validated configuration, storage, and the command controllers. */
+/** Root module: the validated configuration, storage, the scheduler and the command controllers. */
 @Module({})
 export class ServerModule {
   static register(config: ServerConfig): DynamicModule {
@@ -23,9 +26,11 @@ export class ServerModule {
           flushValues: config.flushValues,
         }),
         MetricsModule.register({ timeZone: config.timeZone }),
+        ScheduleModule.forRoot(),
       ],
-      controllers: [MetricsController],
+      controllers: [MetricsController, AlertsController],
       providers: [
+        AlertMonitor,
         {
           provide: SERVER_CONFIG,
           useFactory: (configService: ConfigService) =>

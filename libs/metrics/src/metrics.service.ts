@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FileManager } from '@app/persistence';
 import { parseLogArgs, parseQueryArgs } from './command-parser';
+import type { AggregateOp } from './command-parser';
 import { METRICS_OPTIONS } from './metrics-options';
 import type { MetricsOptions } from './metrics-options';
 import { Replies, queryResult } from './replies';
@@ -57,6 +58,28 @@ export class MetricsService {
   /** Whether the metric has a stored value (for NEW-ALERT's 404). */
   hasMetric(id: string): boolean {
     return this.files.hasMetric(id);
+  }
+
+  /**
+   * The aggregates of one metric's values stamped in (after, upTo], in windows of `secs` anchored
+   * at `after` (alert checks); undefined if the metric was never logged.
+   */
+  async aggregate(
+    id: string,
+    op: AggregateOp,
+    secs: number,
+    after: number,
+    upTo: number,
+  ): Promise<number[] | undefined> {
+    const aggregator = new WindowAggregator(op, secs, after);
+    // Stamps are whole milliseconds: "after `after`" starts at the next one.
+    const found = await this.files.scan(id, Math.floor(after) + 1, upTo, aggregator);
+    return found ? aggregator.finishValues() : undefined;
+  }
+
+  /** The latest stamp up to which every value is stored and visible (see FileManager). */
+  visibleUpTo(): number {
+    return this.files.visibleUpTo();
   }
 
   private async queryOne(tokens: readonly string[]): Promise<string> {

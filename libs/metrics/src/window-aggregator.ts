@@ -14,7 +14,7 @@ const HUGE = 2 ** 900;
  * QUERY's windowing and aggregation over a stream of values in time order (PROTOCOL.md,
  * Semantics): windows of `secs` seconds starting at `from`, or at the first value's stamp; empty
  * windows yield nothing; secs 0 yields every value on its own. Memory is one accumulator plus the
- * formatted results: proportional to the number of windows, not of values.
+ * results: proportional to the number of windows, not of values.
  */
 export class WindowAggregator implements SeriesVisitor {
   private readonly windowMs: number;
@@ -26,7 +26,8 @@ export class WindowAggregator implements SeriesVisitor {
   private readonly sum = new DoubleDoubleSum();
   /** The current window's sum as exact parts, once it met a HUGE value (AVG only). */
   private exactParts: number[] | undefined;
-  private readonly results: string[] = [];
+  /** One aggregate per non-empty window, oldest first (formatted only at the end). */
+  private readonly results: number[] = [];
 
   constructor(
     private readonly op: AggregateOp,
@@ -78,8 +79,7 @@ export class WindowAggregator implements SeriesVisitor {
 
   addValues(stamps: Float64Array, values: Float64Array, start: number, end: number): void {
     if (this.windowMs === 0) {
-      for (let i = start; i < end; i++)
-        this.results.push(this.op === 'COUNT' ? '1' : formatFloat(values[i]));
+      for (let i = start; i < end; i++) this.results.push(this.op === 'COUNT' ? 1 : values[i]);
       return;
     }
     this.start ??= stamps[start];
@@ -105,10 +105,19 @@ export class WindowAggregator implements SeriesVisitor {
     (this.exactParts ??= [this.sum.hi, this.sum.lo]).push(v);
   }
 
-  /** The formatted aggregates, oldest window first. */
-  finish(): string[] {
+  /** The aggregates, oldest window first. */
+  finishValues(): number[] {
     this.emit();
     return this.results;
+  }
+
+  /** The aggregates formatted as PROTOCOL.md prints them, oldest window first. */
+  finish(): string[] {
+    const values = this.finishValues();
+    const format = this.op === 'COUNT' ? formatCount : formatFloat;
+    const out = new Array<string>(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = format(values[i]);
+    return out;
   }
 
   private enter(window: number): void {
@@ -119,26 +128,24 @@ export class WindowAggregator implements SeriesVisitor {
 
   private emit(): void {
     if (this.count === 0) return;
-    this.results.push(this.format());
+    this.results.push(this.aggregate());
     this.count = 0;
     this.sum.reset();
     this.exactParts = undefined;
   }
 
-  private format(): string {
+  private aggregate(): number {
     switch (this.op) {
       case 'COUNT':
-        return formatCount(this.count);
+        return this.count;
       case 'MIN':
-        return formatFloat(this.min);
+        return this.min;
       case 'MAX':
-        return formatFloat(this.max);
+        return this.max;
       case 'AVG':
-        return formatFloat(
-          this.exactParts
-            ? exactSumQuotient(this.exactParts, this.count)
-            : meanOf(this.sum.hi, this.sum.lo, this.count),
-        );
+        return this.exactParts
+          ? exactSumQuotient(this.exactParts, this.count)
+          : meanOf(this.sum.hi, this.sum.lo, this.count);
     }
   }
 }

@@ -41,6 +41,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   private readonly blockDir: string;
   private readonly wal: WriteAheadLog;
   private pending = new PendingBatch();
+  private inCommit: PendingBatch | undefined;
   private committing = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
@@ -115,6 +116,15 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     return true;
   }
 
+  /**
+   * The latest stamp up to which every value is visible: values stamped at or before it are all
+   * durable (none is still waiting for its commit). Alert checks stop there so none is skipped.
+   */
+  visibleUpTo(): number {
+    const oldestWaiting = Math.min(this.pending.minStamp, this.inCommit?.minStamp ?? Infinity);
+    return oldestWaiting - 1;
+  }
+
   metricCount(): number {
     return this.store.size;
   }
@@ -127,15 +137,18 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
       while (this.pending.count > 0) {
         const batch = this.pending;
         this.pending = new PendingBatch();
+        this.inCommit = batch;
         try {
           await this.wal.append(encode(batch));
           if (this.options.durability === 'fsync') await this.wal.sync();
         } catch (error) {
           this.logger.error(`could not store ${batch.count} values: ${describe(error)}`);
+          this.inCommit = undefined;
           batch.reject(error);
           continue;
         }
         this.store.apply(batch.series, batch.stamps, batch.values, batch.count);
+        this.inCommit = undefined;
         batch.resolve();
         await this.maybeRotateForFlush();
       }

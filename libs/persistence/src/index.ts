@@ -5,3 +5,6 @@ export { PersistenceModule } from './persistence.module';
 export { DEFAULT_FLUSH_VALUES, STORAGE_OPTIONS } from './storage-options';
 export type { Durability, StorageOptions } from './storage-options';
 export type { SeriesVisitor } from './series/series-visitor';
+export { AlertRuleStore } from './alerts/alert-rule-store';
+export { ruleKey } from './alerts/alert-rule';
+export type { AlertOp, StoredAlertRule } from './alerts/alert-rule';

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CLOCK, systemClock } from './clock';
+import { AlertRuleStore } from './alerts/alert-rule-store';
 import { FileManager } from './file-manager.service';
 import { STORAGE_OPTIONS, StorageOptions } from './storage-options';
 
@@ -14,8 +15,9 @@ export class PersistenceModule {
         { provide: STORAGE_OPTIONS, useValue: options },
         { provide: CLOCK, useValue: systemClock },
         FileManager,
+        AlertRuleStore,
       ],
-      exports: [FileManager, CLOCK],
+      exports: [FileManager, AlertRuleStore, CLOCK],
     };
   }
 }

@@ -9,6 +9,8 @@ let nextTag = 0;
  */
 export class PendingBatch {
   count = 0;
+  /** The smallest stamp in the batch (stamps of different metrics may differ). */
+  minStamp = Infinity;
   series: Series[] = [];
   stamps = new Float64Array(1024);
   values = new Float64Array(1024);
@@ -18,6 +20,7 @@ export class PendingBatch {
   push(series: Series, stamp: number, value: number): void {
     if (this.count === this.stamps.length) this.grow();
     this.series.push(series);
+    if (stamp < this.minStamp) this.minStamp = stamp;
     this.stamps[this.count] = stamp;
     this.values[this.count] = value;
     this.count++;

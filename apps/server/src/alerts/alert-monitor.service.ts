@@ -1,0 +1,176 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { MetricsService, Replies, formatCount, formatFloat, parseAlertArgs } from '@app/metrics';
+import { AlertRuleStore, CLOCK, StoredAlertRule } from '@app/persistence';
+import type { Clock } from '@app/persistence';
+import { SERVER_CONFIG } from '../config/server-config';
+import type { ServerConfig } from '../config/server-config';
+
+export const ALERT_CHECK_JOB = 'alert-check';
+
+/** What one check did, for logs and tests. */
+export interface AlertCheckReport {
+  upTo: number;
+  checked: number;
+  fired: string[];
+  resolved: string[];
+  abandoned: boolean;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Registers alert rules (NEW-ALERT) and checks them every PULSE_ALERT_PERIOD_SECONDS: each check
+ * aggregates, per rule, the values stamped after the rule's previous check up to this check's
+ * start, in windows of the rule's secs anchored at the previous check. Checkpoints are stored with
+ * the rules, so after a restart the first check covers the downtime.
+ */
+@Injectable()
+export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(AlertMonitor.name);
+  private running: Promise<AlertCheckReport> | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly store: AlertRuleStore,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+  ) {}
+
+  /** The period comes from configuration, so the interval is registered here, not by decorator. */
+  onApplicationBootstrap(): void {
+    const periodMs = this.config.alertPeriodSeconds * 1000;
+    const timer = setInterval(
+      () => void this.check().catch((e) => this.reportFailure(e)),
+      periodMs,
+    );
+    this.scheduler.addInterval(ALERT_CHECK_JOB, timer);
+    this.logger.log(
+      `checking ${this.store.all().length} alert rules every ${this.config.alertPeriodSeconds} s`,
+    );
+  }
+
+  /** NEW-ALERT: one reply per command; 200 only once the rule is stored. */
+  async register(commands: readonly (readonly string[])[]): Promise<string[]> {
+    const replies: string[] = [];
+    for (const tokens of commands) {
+      const rule = parseAlertArgs(tokens);
+      if (!rule) replies.push(Replies.alertUsage);
+      else if (!this.metrics.hasMetric(rule.id)) replies.push(Replies.metricNotFound);
+      else {
+        try {
+          await this.store.register(rule, this.clock.now());
+          replies.push(Replies.alertRegistered);
+        } catch (error) {
+          this.logger.error(`could not store alert rule: ${(error as Error).message}`);
+          replies.push(Replies.internalError);
+        }
+      }
+    }
+    return replies;
+  }
+
+  /** Runs one check, unless one is still running (then this one is skipped, and logged). */
+  check(): Promise<AlertCheckReport | undefined> {
+    if (this.stopping) return Promise.resolve(undefined);
+    if (this.running) {
+      this.logger.warn('alert check skipped: the previous check is still running');
+      return Promise.resolve(undefined);
+    }
+    const running = this.runCheck().finally(() => (this.running = undefined));
+    this.running = running;
+    return running;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.scheduler.doesExist('interval', ALERT_CHECK_JOB))
+      this.scheduler.deleteInterval(ALERT_CHECK_JOB);
+    this.logger.log('stopped scheduling alert checks');
+    if (this.running) {
+      this.logger.log('waiting for the running alert check (it stops after the current rule)');
+      await this.running.catch(() => undefined);
+    }
+    await this.store.flush();
+    this.logger.log(`saved ${this.store.all().length} alert rules and their checkpoints`);
+  }
+
+  private async runCheck(): Promise<AlertCheckReport> {
+    // Values stamped in this very millisecond, or still waiting for their commit, belong to the
+    // next check: both bounds keep every value in exactly one check.
+    const upTo = Math.min(this.clock.now() - 1, this.metrics.visibleUpTo());
+    const report: AlertCheckReport = {
+      upTo,
+      checked: 0,
+      fired: [],
+      resolved: [],
+      abandoned: false,
+    };
+    const journal: object[] = [];
+    for (const rule of this.store.all()) {
+      if (this.stopping) {
+        report.abandoned = true;
+        this.logger.warn(`alert check abandoned for shutdown after ${report.checked} rules`);
+        break;
+      }
+      if (rule.checkedUpTo >= upTo) continue;
+      const entry = await this.checkRule(rule, upTo);
+      if (entry) journal.push(entry);
+      if (entry?.state === 'firing') report.fired.push(rule.id);
+      if (entry?.state === 'resolved') report.resolved.push(rule.id);
+      report.checked++;
+    }
+    // Journal first, then checkpoints: a crash in between repeats a check (at least once).
+    await this.store.journal(journal);
+    await this.store.save();
+    return report;
+  }
+
+  private async checkRule(rule: StoredAlertRule, upTo: number) {
+    const from = rule.checkedUpTo;
+    const aggregates =
+      (await this.metrics.aggregate(rule.id, rule.op, rule.secs, from, upTo)) ?? [];
+    const over = aggregates.filter((a) => a > rule.limit);
+    rule.checkedUpTo = upTo;
+    const base = {
+      id: rule.id,
+      op: rule.op,
+      secs: rule.secs,
+      limit: rule.limit,
+      from: iso(from),
+      to: iso(upTo),
+    };
+    if (over.length > 0) {
+      const format = rule.op === 'COUNT' ? formatCount : formatFloat;
+      this.logger.warn(`ALERT ${rule.id}: ${rule.op} is over ${formatFloat(rule.limit)}`);
+      this.logger.warn(
+        `  ${rule.op} over windows of ${rule.secs} s: [${over.map(format).join(', ')}] ` +
+          `for values stamped after ${base.from} up to ${base.to}`,
+      );
+      rule.firing = true;
+      return { time: iso(this.clock.now()), state: 'firing' as const, ...base, aggregates: over };
+    }
+    if (rule.firing) {
+      rule.firing = false;
+      this.logger.log(
+        `alert resolved: ${rule.id} ${rule.op} is no longer over ${formatFloat(rule.limit)}`,
+      );
+      return { time: iso(this.clock.now()), state: 'resolved' as const, ...base, aggregates: [] };
+    }
+    return undefined;
+  }
+
+  private reportFailure(error: unknown): void {
+    this.logger.error(
+      `alert check failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}

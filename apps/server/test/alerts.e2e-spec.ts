@@ -1,0 +1,107 @@
+/**
+ * Alerts against the built server with a one-second alert period: a broken rule produces the
+ * exact log line and a journal line within two periods, an unbroken one neither, and a rule
+ * registered before a restart still fires after it.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LineClient } from './support/line-client';
+import { REPLY } from './support/replies';
+import {
+  freshDataDir,
+  PulseServer,
+  removeDataDirs,
+  withServerOutput,
+} from './support/spawn-server';
+
+const PERIOD = { PULSE_ALERT_PERIOD_SECONDS: '1' };
+
+async function journal(dataDir: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(join(dataDir, 'alerts.jsonl'), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The journal once it has `count` lines: it is written at the end of the check that logs. */
+async function journalWith(dataDir: string, count: number): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + 2000;
+  let entries = await journal(dataDir);
+  while (entries.length < count && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    entries = await journal(dataDir);
+  }
+  return entries;
+}
+
+describe('alerts', () => {
+  let servers: PulseServer[] = [];
+  const logged = <Args extends unknown[]>(fn: (...args: Args) => Promise<void>) =>
+    withServerOutput(() => servers, fn);
+
+  async function start(dataDir: string): Promise<PulseServer> {
+    const server = await PulseServer.start({ dataDir, env: PERIOD });
+    servers.push(server);
+    return server;
+  }
+
+  afterEach(async () => {
+    LineClient.destroyAll();
+    await PulseServer.killAll();
+    servers = [];
+  });
+  afterAll(() => removeDataDirs());
+
+  it(
+    'logs and journals a broken rule within two periods, and not an unbroken one',
+    logged(async () => {
+      const dataDir = await freshDataDir();
+      const server = await start(dataDir);
+      const client = await LineClient.connect(server.port);
+      expect(await client.request('LOG hot 1')).toBe(REPLY.inserted);
+      expect(await client.request('LOG calm 1')).toBe(REPLY.inserted);
+      expect(await client.request('NEW-ALERT hot MAX 60 5')).toBe(REPLY.alertRegistered);
+      expect(await client.request('NEW-ALERT calm MAX 60 5')).toBe(REPLY.alertRegistered);
+      expect(await client.request('LOG hot 7.5')).toBe(REPLY.inserted);
+      expect(await client.request('LOG calm 5')).toBe(REPLY.inserted);
+      await server.waitForOutput(/ALERT hot: MAX is over 5\.0\n/, 2500);
+      const entries = await journalWith(dataDir, 1);
+      expect(entries).toEqual([
+        expect.objectContaining({
+          state: 'firing',
+          id: 'hot',
+          op: 'MAX',
+          limit: 5,
+          aggregates: [7.5],
+        }),
+      ]);
+      // Two more periods: still nothing about the rule that was never broken.
+      await new Promise((r) => setTimeout(r, 2100));
+      expect(server.output).not.toMatch(/ALERT calm/);
+      expect((await journal(dataDir)).filter((e) => e.id === 'calm')).toEqual([]);
+    }),
+    15_000,
+  );
+
+  it(
+    'keeps a rule registered before a restart, and it fires after it',
+    logged(async () => {
+      const dataDir = await freshDataDir();
+      let server = await start(dataDir);
+      let client = await LineClient.connect(server.port);
+      expect(await client.request('LOG disk 10')).toBe(REPLY.inserted);
+      expect(await client.request('NEW-ALERT disk AVG 0 50')).toBe(REPLY.alertRegistered);
+      client.destroy();
+      expect((await server.stop()).code).toBe(0);
+      server = await start(dataDir);
+      client = await LineClient.connect(server.port);
+      expect(await client.request('LOG disk 99')).toBe(REPLY.inserted);
+      await server.waitForOutput(/ALERT disk: AVG is over 50\.0\n/, 2500);
+      expect(await journalWith(dataDir, 1)).toEqual([
+        expect.objectContaining({ state: 'firing', id: 'disk', aggregates: [99] }),
+      ]);
+    }),
+    20_000,
+  );
+});

@@ -1,0 +1,111 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fsyncDirectory } from '../fs-util';
+import { STORAGE_OPTIONS } from '../storage-options';
+import type { StorageOptions } from '../storage-options';
+import { StoredAlertRule, ruleKey } from './alert-rule';
+
+const RULES_VERSION = 1;
+
+/**
+ * Durable alert rules and their checkpoints (alerts/rules.json), and the alert journal
+ * (alerts.jsonl). The rules file is replaced atomically: temporary file, fsync, rename, fsync of
+ * the directory, so a crash leaves either the old or the new version, never a mix. Saves are
+ * serialised, and saves requested while one runs are folded into the next.
+ */
+@Injectable()
+export class AlertRuleStore implements OnModuleInit {
+  private readonly logger = new Logger(AlertRuleStore.name);
+  private readonly rules = new Map<string, StoredAlertRule>();
+  private readonly dir: string;
+  private readonly rulesPath: string;
+  readonly journalPath: string;
+  private saving: Promise<void> | undefined;
+  private saveAgain: Promise<void> | undefined;
+
+  constructor(@Inject(STORAGE_OPTIONS) options: StorageOptions) {
+    const dataDir = resolve(options.dataDir);
+    this.dir = join(dataDir, 'alerts');
+    this.rulesPath = join(this.dir, 'rules.json');
+    this.journalPath = join(dataDir, 'alerts.jsonl');
+  }
+
+  async onModuleInit(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    let text: string;
+    try {
+      text = await readFile(this.rulesPath, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    const parsed = JSON.parse(text) as { version: number; rules: StoredAlertRule[] };
+    if (parsed.version !== RULES_VERSION)
+      throw new Error(`${this.rulesPath}: unknown version ${parsed.version}`);
+    for (const rule of parsed.rules) this.rules.set(ruleKey(rule), rule);
+    this.logger.log(`loaded ${this.rules.size} alert rules from ${this.rulesPath}`);
+  }
+
+  all(): StoredAlertRule[] {
+    return [...this.rules.values()];
+  }
+
+  /** Stores a rule (once: a duplicate is not added again); resolves once it is durable. */
+  async register(
+    rule: Omit<StoredAlertRule, 'checkedUpTo' | 'firing' | 'registeredAt'>,
+    now: number,
+  ): Promise<void> {
+    const key = ruleKey(rule);
+    if (!this.rules.has(key)) {
+      this.rules.set(key, { ...rule, registeredAt: now, checkedUpTo: now, firing: false });
+    }
+    await this.save();
+  }
+
+  /** Makes the current rules and checkpoints durable. */
+  save(): Promise<void> {
+    if (!this.saving) {
+      this.saving = this.write().finally(() => (this.saving = undefined));
+      return this.saving;
+    }
+    // One save is running with an older state: the next one covers every caller meanwhile.
+    this.saveAgain ??= this.saving
+      .catch(() => undefined)
+      .then(() => {
+        this.saveAgain = undefined;
+        return this.save();
+      });
+    return this.saveAgain;
+  }
+
+  /** Appends one JSON line per entry to the journal and syncs it. */
+  async journal(entries: readonly object[]): Promise<void> {
+    if (entries.length === 0) return;
+    const handle = await open(this.journalPath, 'a');
+    try {
+      await handle.writeFile(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async flush(): Promise<void> {
+    await this.saveAgain;
+    await this.saving;
+  }
+
+  private async write(): Promise<void> {
+    const temporary = `${this.rulesPath}.tmp`;
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.writeFile(JSON.stringify({ version: RULES_VERSION, rules: this.all() }));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, this.rulesPath);
+    await fsyncDirectory(this.dir);
+  }
+}
