@@ -6,6 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { MetricsService, Replies, formatCount, formatFloat, parseAlertArgs } from '@app/metrics';
 import { AlertRuleStore, CLOCK, StoredAlertRule } from '@app/persistence';
 import type { Clock } from '@app/persistence';
@@ -13,6 +14,8 @@ import { SERVER_CONFIG } from '../config/server-config';
 import type { ServerConfig } from '../config/server-config';
 
 export const ALERT_CHECK_JOB = 'alert-check';
+/** Rules checked between two yields to the event loop, so a big check never stalls ingestion. */
+const RULES_PER_SLICE = 64;
 
 /** What one check did, for logs and tests. */
 export interface AlertCheckReport {
@@ -122,6 +125,8 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
         break;
       }
       if (rule.checkedUpTo >= upTo) continue;
+      // Scans of in-memory data settle as microtasks: yield to I/O now and then.
+      if (report.checked % RULES_PER_SLICE === RULES_PER_SLICE - 1) await yieldToEventLoop();
       const entry = await this.checkRule(rule, upTo);
       if (entry) journal.push(entry);
       if (entry?.state === 'firing') report.fired.push(rule.id);
