@@ -1,10 +1,11 @@
-# Pulse client image: the load client by default (node as PID 1 so SIGTERM stops it cleanly).
+# Pulse client image: production dependencies only, non-root, node as the process (exec form) so
+# SIGTERM lets the load loop finish its replies and print its final summary. Default mode: load.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN npx nest build client
+RUN node node_modules/@nestjs/cli/bin/nest.js build client
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
@@ -13,4 +14,5 @@ COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/apps/client ./dist/apps/client
 USER node
-CMD ["node", "dist/apps/client/main.js", "load"]
+ENTRYPOINT ["node", "dist/apps/client/main.js"]
+CMD ["load"]

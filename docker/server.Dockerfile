@@ -1,11 +1,20 @@
-# Pulse server image: built in one stage, run with production dependencies only, as a non-root
-# user, with node itself as PID 1 (exec form) so SIGTERM reaches the shutdown hooks.
+# Pulse server image.
+#   build:  all dependencies, compiles dist/apps/server
+#   dev:    sources mounted over /app, `nest start --watch` (docker-compose.dev.yml)
+#   final:  production dependencies only, non-root, node itself as the process (exec form), so
+#           SIGTERM reaches the server's shutdown hooks (compose adds `init: true` for zombies).
+# Configuration is never baked in: mount it and point PULSE_CONFIG at it.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN npx nest build server
+RUN node node_modules/@nestjs/cli/bin/nest.js build server
+
+FROM build AS dev
+# --no-shell: the Nest CLI then runs node directly and forwards SIGTERM to it (with a shell in
+# between, the signal stops at the shell and the server is killed without draining).
+CMD ["node", "node_modules/@nestjs/cli/bin/nest.js", "start", "server", "--watch", "--no-shell"]
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production PULSE_DATA_DIR=/data PULSE_HOST=0.0.0.0 PULSE_PORT=7070
