@@ -1,0 +1,24 @@
+import { LineClient } from './line-client';
+
+/** Where the server is, and how long to wait for it. */
+export interface ServerAddress {
+  host: string;
+  port: number;
+  /** Connect timeout, and the longest wait for a reply while commands are in flight. */
+  timeoutMs: number;
+}
+
+/** `host:port` for messages. */
+export function describeServer({ host, port }: ServerAddress): string {
+  return `${host}:${port}`;
+}
+
+/** Opens a LineClient with the address's timeouts. */
+export function connectTo(server: ServerAddress): Promise<LineClient> {
+  return LineClient.connect({
+    host: server.host,
+    port: server.port,
+    connectTimeoutMs: server.timeoutMs,
+    replyTimeoutMs: server.timeoutMs,
+  });
+}
