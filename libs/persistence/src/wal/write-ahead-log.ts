@@ -123,6 +123,8 @@ export class WriteAheadLog {
     const handle = this.handle;
     this.handle = undefined;
     if (handle) {
+      // Give back the preallocated zeros: a closed segment is exactly its records.
+      await handle.truncate(this.offset).catch(() => undefined);
       await handle.datasync().catch(() => undefined);
       await handle.close();
     }
