@@ -18,6 +18,9 @@ export interface ChunkSummary {
   sumLo: number;
 }
 
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U32 = new Uint32Array(0);
+
 export class ChunkTable {
   length = 0;
   minStamp: Float64Array;
@@ -34,8 +37,14 @@ export class ChunkTable {
   /** Block tables: crc32 of the chunk's bytes, checked whenever they are read. */
   crc: Uint32Array;
 
-  constructor(capacity = 4) {
-    this.allocate(capacity);
+  /**
+   * Nothing is allocated until the first row: most metrics of a server with 100,000 of them have
+   * no block chunks, or no closed head chunk, and each typed array costs ~100 bytes even empty.
+   */
+  constructor(private readonly initialCapacity = 4) {
+    this.minStamp = this.maxStamp = this.min = this.max = this.sumHi = this.sumLo = EMPTY_F64;
+    this.location = EMPTY_F64;
+    this.count = this.block = this.crc = EMPTY_U32;
   }
 
   push(summary: ChunkSummary, location: number, block = 0, crc = 0): void {
@@ -75,7 +84,7 @@ export class ChunkTable {
 
   private grow(): void {
     const old = { ...this };
-    this.allocate(this.count.length * 2);
+    this.allocate(Math.max(1, this.initialCapacity, this.count.length * 2));
     this.minStamp.set(old.minStamp);
     this.maxStamp.set(old.maxStamp);
     this.count.set(old.count);
