@@ -1,7 +1,7 @@
 export { Replies, COMMAND_VERBS, queryResult } from './replies';
 export type { CommandVerb, Reply } from './replies';
 export { formatFloat, formatCount } from './float-format';
-export { parseDecimal, MAX_DECIMAL_LENGTH } from './number-parse';
+export { parseDecimal } from './number-parse';
 export { isValidMetricId, MAX_METRIC_ID_LENGTH } from './metric-id';
 export { parseIsoDate, isValidTimeZone, formatServerDate } from './date-parse';
 export { DoubleDoubleSum, meanOf } from './double-double';

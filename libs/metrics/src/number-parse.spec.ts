@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_DECIMAL_LENGTH, parseDecimal } from './number-parse';
+import { parseDecimal } from './number-parse';
 
 describe('parseDecimal', () => {
   it.each([
@@ -73,10 +73,12 @@ describe('parseDecimal', () => {
     expect(parseDecimal(token)).toBeUndefined();
   });
 
-  it('accepts long finite digit strings up to the cap, not beyond', () => {
-    const capped = '1.' + '0'.repeat(MAX_DECIMAL_LENGTH - 2);
-    expect(parseDecimal(capped)).toBe(1);
-    expect(parseDecimal(capped + '0')).toBeUndefined();
+  it('accepts long finite digit strings, correctly rounded', () => {
+    expect(parseDecimal('1.' + '0'.repeat(5000))).toBe(1);
+    expect(parseDecimal('0'.repeat(3000) + '7')).toBe(7);
+    expect(parseDecimal('0.' + '0'.repeat(3000) + '1')).toBe(0);
+    expect(parseDecimal('0.' + '3'.repeat(12000))).toBe(0.3333333333333333);
+    expect(parseDecimal('9'.repeat(400))).toBeUndefined(); // overflows to Infinity
   });
 
   it('reads back every double from its shortest text', () => {

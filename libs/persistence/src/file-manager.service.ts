@@ -47,6 +47,8 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   private markIdle: () => void = () => undefined;
   private flush: Promise<void> | undefined;
   private lastFlushFailure = 0;
+  /** Ends the wait before a block write is retried (shutdown retries at once). */
+  private wakeRetry: () => void = () => undefined;
   private blockSeq = 0;
   private closed = false;
 
@@ -193,7 +195,13 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
           `could not write block ${seq} (retrying; data is safe in the WAL): ${describe(error)}`,
         );
         if (this.closed) throw error;
-        await new Promise((r) => setTimeout(r, FLUSH_RETRY_MS).unref());
+        await new Promise<void>((wake) => {
+          const timer = setTimeout(wake, FLUSH_RETRY_MS);
+          this.wakeRetry = () => {
+            clearTimeout(timer);
+            wake();
+          };
+        });
       }
     }
   }
@@ -224,6 +232,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     while (this.committing) await this.idle;
+    this.wakeRetry(); // a block write waiting to be retried is tried once more, now
     await this.flush?.catch(() => undefined);
     if (this.store.headValues > 0) {
       try {

@@ -40,10 +40,21 @@ export class AlertRuleStore implements OnModuleInit {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
-    const parsed = JSON.parse(text) as { version: number; rules: StoredAlertRule[] };
-    if (parsed.version !== RULES_VERSION)
-      throw new Error(`${this.rulesPath}: unknown version ${parsed.version}`);
-    for (const rule of parsed.rules) this.rules.set(ruleKey(rule), rule);
+    let rules: StoredAlertRule[];
+    try {
+      const parsed = JSON.parse(text) as { version: number; rules: StoredAlertRule[] };
+      if (parsed.version !== RULES_VERSION) throw new Error(`unknown version ${parsed.version}`);
+      rules = parsed.rules;
+    } catch (error) {
+      // Writes are atomic, so this is damage from outside: keep the file aside and serve on.
+      await rename(this.rulesPath, `${this.rulesPath}.corrupt`);
+      this.logger.error(
+        `dropped unreadable alert rules ${this.rulesPath} (${(error as Error).message}); ` +
+          `kept as ${this.rulesPath}.corrupt`,
+      );
+      return;
+    }
+    for (const rule of rules) this.rules.set(ruleKey(rule), rule);
     this.logger.log(`loaded ${this.rules.size} alert rules from ${this.rulesPath}`);
   }
 
@@ -57,10 +68,15 @@ export class AlertRuleStore implements OnModuleInit {
     now: number,
   ): Promise<void> {
     const key = ruleKey(rule);
-    if (!this.rules.has(key)) {
-      this.rules.set(key, { ...rule, registeredAt: now, checkedUpTo: now, firing: false });
+    const added = !this.rules.has(key);
+    if (added) this.rules.set(key, { ...rule, registeredAt: now, checkedUpTo: now, firing: false });
+    try {
+      await this.save();
+    } catch (error) {
+      // Not stored, so not registered: a rule answered 500 must not become active later.
+      if (added) this.rules.delete(key);
+      throw error;
     }
-    await this.save();
   }
 
   /** Makes the current rules and checkpoints durable. */

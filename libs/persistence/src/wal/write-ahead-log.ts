@@ -11,6 +11,7 @@ const SUFFIX = '.wal';
  */
 const PREALLOCATE_BYTES = 8 * 1024 * 1024;
 let zeros: Buffer | undefined;
+const PREALLOCATE_RETRY_MS = 5_000;
 
 export interface ReplayReport {
   segments: number;
@@ -31,6 +32,10 @@ export class WriteAheadLog {
   private needsRepair = false;
   private allocated = 0;
   private extending: Promise<void> | undefined;
+  /** Where the running zero-fill starts: records must not be written past it until it is done. */
+  private extendingFrom = Infinity;
+  /** After a failed zero-fill (disk full), no new attempt before this time (ms). */
+  private preallocateAfter = 0;
   seq = 0;
 
   constructor(private readonly dir: string) {}
@@ -67,6 +72,8 @@ export class WriteAheadLog {
   async startSegment(afterSeq = this.seq): Promise<number> {
     const previous = this.handle ? this.seq : 0;
     await this.extending;
+    // The closed segment gives its unused preallocated space back at once (a full disk needs it).
+    await this.handle?.truncate(this.offset);
     await this.handle?.close();
     this.seq = afterSeq + 1;
     this.handle = await open(join(this.dir, sequencedName(this.seq, SUFFIX)), 'w');
@@ -75,6 +82,7 @@ export class WriteAheadLog {
     this.needsRepair = false;
     await fsyncDirectory(this.dir);
     this.preallocate();
+    await this.extending; // the first fill starts at offset 0: no record may race it
     return previous;
   }
 
@@ -82,6 +90,8 @@ export class WriteAheadLog {
   async append(record: Buffer): Promise<void> {
     const handle = this.requireHandle();
     if (this.needsRepair) await this.repair(handle);
+    // A concurrent zero-fill must not land on top of this record.
+    if (this.offset + record.length > this.extendingFrom) await this.extending;
     try {
       let written = 0;
       while (written < record.length) {
@@ -140,16 +150,23 @@ export class WriteAheadLog {
   /** Writes zeros past the allocated end in the background (pwrite: no conflict with appends). */
   private preallocate(): void {
     const handle = this.handle;
-    if (!handle || this.extending) return;
+    if (!handle || this.extending || Date.now() < this.preallocateAfter) return;
     zeros ??= Buffer.alloc(PREALLOCATE_BYTES);
     const at = Math.max(this.allocated, this.offset);
+    this.extendingFrom = at;
     this.extending = handle
       .write(zeros, 0, zeros.length, at)
       .then(({ bytesWritten }) => {
         if (this.handle === handle) this.allocated = at + bytesWritten;
       })
-      .catch(() => undefined) // a full disk shows up in the next append, where it is answered
-      .finally(() => (this.extending = undefined));
+      // A full disk shows up in the appends, where it is answered 500; retry the fill later.
+      .catch(() => {
+        this.preallocateAfter = Date.now() + PREALLOCATE_RETRY_MS;
+      })
+      .finally(() => {
+        this.extending = undefined;
+        this.extendingFrom = Infinity;
+      });
   }
 
   private requireHandle(): FileHandle {

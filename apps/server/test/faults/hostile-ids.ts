@@ -1,0 +1,51 @@
+/** Metric ids for the hostile-input and containment tests (PROTOCOL.md, Arguments: id). */
+
+/** Ids that must be usage errors wherever an id goes. */
+export const BAD_IDS: Array<[string, string]> = [
+  ['..', 'dot-dot'],
+  ['.', 'dot'],
+  ['../../x', 'a relative path up'],
+  ['../../../../../../etc/passwd', 'a path to /etc/passwd'],
+  ['/abs', 'an absolute path'],
+  ['a/b', 'a slash'],
+  ['a\\b', 'a backslash'],
+  ['.hidden', 'a leading dot'],
+  ['-dash', 'a leading dash'],
+  [':colon', 'a leading colon'],
+  ['x'.repeat(10240), 'a 10 KB id'],
+  ['x'.repeat(201), 'a 201-character id'],
+  ['m\u00e9trica', 'Latin unicode'],
+  ['\u6307\u6807', 'CJK'],
+  ['\u{1F600}', 'an emoji'],
+  ['a\u00a0b', 'a no-break space'],
+  ['%2e%2e', 'percent-encoded dots'],
+  ['~', 'a tilde'],
+  ['a*b', 'a star'],
+  ['a?b', 'a question mark'],
+  ['a"b', 'a quote'],
+  ['a<b>', 'angle brackets'],
+  ['a|b', 'a pipe'],
+  ['$HOME', 'a shell variable'],
+];
+
+/** Odd but valid ids: stored as metrics (never as file names), each distinct from the others. */
+export const ODD_IDS = [
+  'con',
+  'CON',
+  'nul',
+  'NUL',
+  'aux',
+  'prn',
+  'com1',
+  'LPT9',
+  'con.txt',
+  'nul.',
+  'a:b',
+  'a..b',
+  '_',
+  '0',
+  'Case-Only',
+  'case-only',
+  'CASE-ONLY',
+  'y'.repeat(200),
+];
