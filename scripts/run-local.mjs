@@ -1,5 +1,7 @@
 // Starts the built server on ./data (as the container does: `node dist/apps/server/main.js`) and,
 // once it listens, one load client sending random metrics. Ctrl-C stops both (the server drains).
+// The children get their own process groups: a terminal's Ctrl-C reaches only this script, which
+// forwards one SIGTERM to each (a second signal would make them exit without draining).
 import { spawn } from 'node:child_process';
 
 const env = { PULSE_HOST: '127.0.0.1', PULSE_DATA_DIR: './data', ...process.env };
@@ -16,6 +18,7 @@ server.stdout.on('data', (chunk) => {
     client = spawn(process.execPath, ['dist/apps/client/main.js', '--port', ready[1], 'load'], {
       env,
       stdio: 'inherit',
+      detached: true,
     });
   }
 });
@@ -23,8 +26,11 @@ server.on('exit', (code) => {
   client?.kill('SIGTERM');
   process.exitCode = code ?? 1;
 });
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
     client?.kill('SIGTERM');
     server.kill('SIGTERM');
   });
