@@ -7,12 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineClient } from './support/line-client';
 import { REPLY } from './support/replies';
-import {
-  freshDataDir,
-  PulseServer,
-  removeDataDirs,
-  withServerOutput,
-} from './support/spawn-server';
+import { freshDataDir } from './support/spawn-server';
+import { useServerPool } from './support/server-pool';
 
 const PERIOD = { PULSE_ALERT_PERIOD_SECONDS: '1' };
 
@@ -36,22 +32,9 @@ async function journalWith(dataDir: string, count: number): Promise<Record<strin
 }
 
 describe('alerts', () => {
-  let servers: PulseServer[] = [];
-  const logged = <Args extends unknown[]>(fn: (...args: Args) => Promise<void>) =>
-    withServerOutput(() => servers, fn);
-
-  async function start(dataDir: string): Promise<PulseServer> {
-    const server = await PulseServer.start({ dataDir, env: PERIOD });
-    servers.push(server);
-    return server;
-  }
-
-  afterEach(async () => {
-    LineClient.destroyAll();
-    await PulseServer.killAll();
-    servers = [];
-  });
-  afterAll(() => removeDataDirs());
+  const pool = useServerPool();
+  const logged = <Args extends unknown[]>(fn: (...args: Args) => Promise<void>) => pool.logged(fn);
+  const start = (dataDir: string) => pool.start({ dataDir, env: PERIOD });
 
   it(
     'logs and journals a broken rule within two periods, and not an unbroken one',

@@ -5,52 +5,17 @@
 import { LineClient } from './support/line-client';
 import { crashViolations, LogLoad } from './support/log-load';
 import { parseResults, REPLY } from './support/replies';
-import {
-  freshDataDir,
-  PulseServer,
-  removeDataDirs,
-  withServerOutput,
-  type StartOptions,
-} from './support/spawn-server';
-
-/** Rejects if `promise` does not settle within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { useServerPool } from './support/server-pool';
+import { within } from './support/timing';
+import { freshDataDir, PulseServer, type StartOptions } from './support/spawn-server';
 
 const countLines = (text: string, pattern: RegExp) =>
   text.split('\n').filter((line) => pattern.test(line)).length;
 
 describe('durability and lifecycle', () => {
-  let servers: PulseServer[] = [];
-  const logged = <Args extends unknown[]>(fn: (...args: Args) => Promise<void>) =>
-    withServerOutput(() => servers, fn);
-
-  async function start(options: StartOptions): Promise<PulseServer> {
-    const server = await PulseServer.start(options);
-    servers.push(server);
-    return server;
-  }
-
-  afterEach(async () => {
-    LineClient.destroyAll();
-    await PulseServer.killAll();
-    servers = [];
-  });
-
-  afterAll(async () => {
-    LineClient.destroyAll();
-    await PulseServer.killAll();
-    await removeDataDirs();
-  });
+  const pool = useServerPool();
+  const logged = <Args extends unknown[]>(fn: (...args: Args) => Promise<void>) => pool.logged(fn);
+  const start = (options: StartOptions) => pool.start(options);
 
   describe('graceful restart', () => {
     const series: Record<string, string[]> = {
@@ -186,8 +151,9 @@ describe('durability and lifecycle', () => {
     ])(
       'exits with code 1 and names %s when it is %j',
       logged(async (name: string, value: string) => {
-        const server = PulseServer.spawn({ dataDir: await freshDataDir(), env: { [name]: value } });
-        servers.push(server);
+        const server = pool.track(
+          PulseServer.spawn({ dataDir: await freshDataDir(), env: { [name]: value } }),
+        );
         expect(await server.waitForExit(15000)).toEqual({ code: 1, signal: null });
         expect(server.output).toContain(name);
         expect(server.output).not.toMatch(/listening on/);
@@ -220,7 +186,7 @@ describe('durability and lifecycle', () => {
           dataDir: await freshDataDir(),
           env: { PULSE_PORT: String(holder.port) },
         });
-        servers.push(clash);
+        pool.track(clash);
         const exit = await clash.waitForExit(15000);
         expect(exit.code).not.toBe(0);
         expect(exit.code).not.toBeNull();

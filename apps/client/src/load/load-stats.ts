@@ -5,7 +5,7 @@
 export interface LoadStats {
   /** LOG lines written, retries included. */
   sent: number;
-  /** Answered `201 Metric Inserted`: stored. */
+  /** Answered with Replies.metricInserted (201): stored. */
   acked: number;
   /** Answered `503`: not stored; the value is sent again after a pause. */
   busy: number;

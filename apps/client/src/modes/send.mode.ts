@@ -1,7 +1,7 @@
 import { SendSettings } from '../cli/client-settings';
 import { connectTo } from '../connection/server-address';
 
-/** Every 2xx reply is a success (`200 [...]`, `200 Alert Registered`, `201 Metric Inserted`). */
+/** Every 2xx reply is a success (a QUERY result, Replies.alertRegistered, Replies.metricInserted). */
 const SUCCESS = /^2\d\d /;
 
 /**

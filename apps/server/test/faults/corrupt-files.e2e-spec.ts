@@ -8,12 +8,8 @@ import { open, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineClient } from '../support/line-client';
 import { REPLY } from '../support/replies';
-import {
-  freshDataDir,
-  PulseServer,
-  removeDataDirs,
-  withServerOutput,
-} from '../support/spawn-server';
+import { freshDataDir, PulseServer } from '../support/spawn-server';
+import { useServerPool } from '../support/server-pool';
 import { blockIndex, sequencedFiles, walRecords } from './data-files';
 
 /** Heads are flushed to a block only by a graceful stop. */
@@ -38,15 +34,10 @@ async function flipByte(path: string, position: number): Promise<void> {
 }
 
 describe('damaged data files at start-up', () => {
-  let servers: PulseServer[] = [];
+  const pool = useServerPool();
   const logged = <Args extends unknown[]>(fn: (...args: Args) => Promise<void>) =>
-    withServerOutput(() => servers.slice(-2), fn);
-
-  async function start(dataDir: string): Promise<PulseServer> {
-    const server = await PulseServer.start({ dataDir, env: ENV });
-    servers.push(server);
-    return server;
-  }
+    pool.logged(fn, 2);
+  const start = (dataDir: string) => pool.start({ dataDir, env: ENV });
 
   /** Sends each batch as its own pipelined write and waits for its acknowledgements. */
   async function logBatches(server: PulseServer, id: string, batches: number[][]): Promise<void> {
@@ -75,18 +66,6 @@ describe('damaged data files at start-up', () => {
     const [segment] = await sequencedFiles(dataDir, 'wal', '.wal');
     return { dataDir, segment };
   }
-
-  afterEach(async () => {
-    LineClient.destroyAll();
-    await PulseServer.killAll();
-    servers = [];
-  });
-
-  afterAll(async () => {
-    LineClient.destroyAll();
-    await PulseServer.killAll();
-    await removeDataDirs();
-  });
 
   it(
     'cuts a torn WAL tail with a warning and keeps every complete record',
@@ -274,8 +253,7 @@ describe('damaged data files at start-up', () => {
       const text = await readFile(rulesPath, 'utf8');
       await writeFile(rulesPath, text.slice(0, Math.floor(text.length / 2)));
 
-      const second = PulseServer.spawn({ dataDir, env: ENV });
-      servers.push(second);
+      const second = pool.track(PulseServer.spawn({ dataDir, env: ENV }));
       await second.waitForOutput(/listening on [^\s:]+:(\d+)|exited/, 15000).catch(() => undefined);
       const ready = /listening on [^\s:]+:(\d+)/.exec(second.output);
       expect({ started: ready !== null, exited: second.hasExited }).toEqual({

@@ -10,16 +10,12 @@ import { join } from 'node:path';
 import { LineClient } from '../support/line-client';
 import type { LoadOutcome } from '../support/log-load';
 import { parseResults, REPLY } from '../support/replies';
-import {
-  freshDataDir,
-  PulseServer,
-  removeDataDirs,
-  withServerOutput,
-} from '../support/spawn-server';
+import { freshDataDir, PulseServer } from '../support/spawn-server';
+import { useServerPool } from '../support/server-pool';
 import { auditStored, nextBase, tally } from './crash-audit';
 import { ClientLedger, MixedLoad, ruleKey, type RuleTuple } from './mixed-load';
 import { SeededRandom } from './seeded-random';
-import { sleep, within } from './timing';
+import { sleep, within } from '../support/timing';
 
 const METRICS = ['crash-a', 'crash-b', 'crash-c'];
 const BULK = 'crash-bulk';
@@ -99,27 +95,10 @@ async function auditMetric(
 }
 
 describe('crashes and shutdown', () => {
-  let servers: PulseServer[] = [];
+  const pool = useServerPool();
   const logged = <Args extends unknown[]>(fn: (...args: Args) => Promise<void>) =>
-    withServerOutput(() => servers.slice(-2), fn);
-
-  async function start(dataDir: string, env: Record<string, string>): Promise<PulseServer> {
-    const server = await PulseServer.start({ dataDir, env });
-    servers.push(server);
-    return server;
-  }
-
-  afterEach(async () => {
-    LineClient.destroyAll();
-    await PulseServer.killAll();
-    servers = [];
-  });
-
-  afterAll(async () => {
-    LineClient.destroyAll();
-    await PulseServer.killAll();
-    await removeDataDirs();
-  });
+    pool.logged(fn, 2);
+  const start = (dataDir: string, env: Record<string, string>) => pool.start({ dataDir, env });
 
   async function auditAll(
     server: PulseServer,
@@ -172,8 +151,7 @@ describe('crashes and shutdown', () => {
     env: Record<string, string>,
     trigger: RegExp,
   ): Promise<string> {
-    const server = PulseServer.spawn({ dataDir, env });
-    servers.push(server);
+    const server = pool.track(PulseServer.spawn({ dataDir, env }));
     await server.waitForOutput(trigger, 15000);
     await server.kill();
     return server.output;
@@ -220,7 +198,7 @@ describe('crashes and shutdown', () => {
         expect((await server.kill()).signal).toBe('SIGKILL');
         await within(load.finish(), 15000, `round ${round}: load loops ending`);
         expect({ round, anomalies: ledger.anomalies }).toEqual({ round, anomalies: [] });
-        servers = servers.slice(-2);
+        pool.servers = pool.servers.slice(-2);
       }
 
       const last = await start(dataDir, envFor(ROUNDS + 1));

@@ -14,7 +14,7 @@ import {
   withServerOutput,
 } from '../support/spawn-server';
 import { fdCount, openFileLimit, rssKiB, socketCount } from './proc-probe';
-import { eventually, settle, sleep, within } from './timing';
+import { eventually, settle, sleep, within } from '../support/timing';
 
 const IDLE_SECONDS = 2;
 
