@@ -1,4 +1,4 @@
-import { open, rename } from 'node:fs/promises';
+import { FileHandle, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTable } from '../series/chunk-table';
 import { HeadSeries } from '../series/head-series';
@@ -43,7 +43,7 @@ export async function writeBlock(
   const temporary = `${path}.tmp`;
   const handle = await open(temporary, 'w');
   try {
-    await handle.writev([data, index, footer]);
+    await writeFully(handle, [data, index, footer]);
     await handle.sync();
   } finally {
     await handle.close();
@@ -51,6 +51,22 @@ export async function writeBlock(
   await rename(temporary, path);
   await fsyncDirectory(dir);
   return { path, bytes: data.length + index.length + footer.length, values, chunks };
+}
+
+/**
+ * Writes every byte or throws. writev (like write) may write only part of its buffers when the
+ * disk fills up, without an error: a block cut short must never be renamed into place.
+ */
+async function writeFully(handle: FileHandle, buffers: readonly Buffer[]): Promise<void> {
+  let position = 0;
+  for (const buffer of buffers) {
+    for (let done = 0; done < buffer.length;) {
+      const { bytesWritten } = await handle.write(buffer, done, buffer.length - done, position);
+      if (bytesWritten === 0) throw new Error(`short write at ${position} (disk full?)`);
+      done += bytesWritten;
+      position += bytesWritten;
+    }
+  }
 }
 
 function encodeData(entries: readonly FlushEntry[]) {

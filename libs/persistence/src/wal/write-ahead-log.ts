@@ -101,6 +101,7 @@ export class WriteAheadLog {
           record.length - written,
           this.offset + written,
         );
+        if (bytesWritten === 0) throw new Error(`short write at ${this.offset + written}`);
         written += bytesWritten;
       }
       this.offset += record.length;
