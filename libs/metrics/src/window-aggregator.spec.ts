@@ -90,4 +90,12 @@ describe('WindowAggregator', () => {
     expect(feed(new WindowAggregator('AVG', 60), huge.slice(0, 2))).toEqual(['1e+308']);
     expect(new WindowAggregator('AVG', 60).acceptsSummary(T0, T0 + 1, 0, 1e308)).toBe(false);
   });
+
+  it('keeps summaries that follow a huge value in the same window in the exact AVG', () => {
+    const agg = new WindowAggregator('AVG', 60);
+    agg.addValues(Float64Array.of(T0), Float64Array.of(1e271), 0, 1); // over 2^900: exact mode
+    agg.addSummary(T0 + 1, T0 + 2, 1000, 8e270, 8e270, 8e273, 0); // 1000 values, sum 8e273
+    // Python: float((Fraction(1e271) + Fraction(8e273)) / 1001) == 8.001998001998002e+270
+    expect(agg.finishValues()).toEqual([8.001998001998002e270]);
+  });
 });

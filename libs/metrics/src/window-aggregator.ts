@@ -66,15 +66,10 @@ export class WindowAggregator implements SeriesVisitor {
   ): void {
     this.start ??= minStamp;
     this.enter(this.windowOf(minStamp));
-    if (this.count === 0) {
-      this.min = min;
-      this.max = max;
-    } else {
-      if (min < this.min) this.min = min;
-      if (max > this.max) this.max = max;
-    }
+    this.extend(min, max);
     this.count += count;
-    this.sum.addSum({ hi: sumHi, lo: sumLo });
+    if (this.exactParts) this.exactParts.push(sumHi, sumLo);
+    else this.sum.addSum({ hi: sumHi, lo: sumLo });
   }
 
   addValues(stamps: Float64Array, values: Float64Array, start: number, end: number): void {
@@ -88,16 +83,21 @@ export class WindowAggregator implements SeriesVisitor {
       const w = this.windowOf(stamps[i]);
       if (w !== this.window) this.enter(w);
       const v = values[i];
-      if (this.count === 0) {
-        this.min = v;
-        this.max = v;
-      } else {
-        if (v < this.min) this.min = v;
-        if (v > this.max) this.max = v;
-      }
+      this.extend(v, v);
       this.count++;
       if (this.exactParts === undefined && v < HUGE && v > -HUGE) sum.add(v);
       else this.addExact(v);
+    }
+  }
+
+  /** Widens the window's min and max; strict comparisons keep the earlier of equal values. */
+  private extend(min: number, max: number): void {
+    if (this.count === 0) {
+      this.min = min;
+      this.max = max;
+    } else {
+      if (min < this.min) this.min = min;
+      if (max > this.max) this.max = max;
     }
   }
 
