@@ -127,10 +127,6 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     return oldestWaiting - 1;
   }
 
-  metricCount(): number {
-    return this.store.size;
-  }
-
   /** Group commit: while a batch is being written and synced, the next one fills up. */
   private async commitLoop(): Promise<void> {
     this.committing = true;

@@ -10,6 +10,7 @@ import {
   Min,
   Validate,
 } from 'class-validator';
+import { DEFAULT_FLUSH_VALUES } from '@app/persistence';
 import { TimeZoneConstraint } from './time-zone.constraint';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -72,7 +73,7 @@ export class PulseEnvironment {
   @Type(() => Number)
   @IsInt()
   @Min(1000)
-  PULSE_FLUSH_VALUES: number = 1_000_000;
+  PULSE_FLUSH_VALUES: number = DEFAULT_FLUSH_VALUES;
 
   @IsString()
   @Validate(TimeZoneConstraint)

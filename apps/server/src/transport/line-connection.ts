@@ -132,10 +132,7 @@ export class LineConnection {
     this.lastVerb = run.verb;
     const done = before
       .then(() => this.executor.execute(run.verb, run.commands))
-      .then(
-        (replies) => replies,
-        () => run.commands.map(() => Replies.internalError),
-      )
+      .catch(() => run.commands.map(() => Replies.internalError))
       .then((replies) => {
         this.queue.complete(slot, replies);
         this.flush();

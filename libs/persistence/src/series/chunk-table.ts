@@ -76,12 +76,6 @@ export class ChunkTable {
     return lo;
   }
 
-  totalValues(): number {
-    let total = 0;
-    for (let i = 0; i < this.length; i++) total += this.count[i];
-    return total;
-  }
-
   private grow(): void {
     const old = { ...this };
     this.allocate(Math.max(1, this.initialCapacity, this.count.length * 2));

@@ -20,8 +20,4 @@ export class Series {
   batchIndex = 0;
 
   constructor(readonly id: string) {}
-
-  valueCount(): number {
-    return this.blocks.totalValues() + (this.flushing?.length ?? 0) + this.head.length;
-  }
 }
