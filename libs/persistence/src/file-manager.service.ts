@@ -23,6 +23,15 @@ import type { StorageOptions } from './storage-options';
 import { encodeWalRecord } from './wal/wal-format';
 import { WriteAheadLog } from './wal/write-ahead-log';
 
+/**
+ * A commit of at least this many values is written on the event-loop thread (see
+ * WriteAheadLog.append): with that many LOGs waiting, the loop has little else to do while the
+ * disk works. Smaller commits go through the thread pool, so that the loop keeps accepting and
+ * reading the connections whose LOGs will fill the next commit (one LOG per connection trickling
+ * in: blocking there measured 2.5x slower).
+ */
+const INLINE_COMMIT_VALUES = 4;
+
 /** Wait before retrying a block write that failed (the data stays safe in the WAL meanwhile). */
 const FLUSH_RETRY_MS = 5_000;
 
@@ -59,7 +68,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     this.dataDir = resolve(options.dataDir);
     this.walDir = join(this.dataDir, 'wal');
     this.blockDir = join(this.dataDir, 'blocks');
-    this.wal = new WriteAheadLog(this.walDir);
+    this.wal = new WriteAheadLog(this.walDir, options.durability === 'fsync');
   }
 
   /** Recovers blocks and the WAL before the listener opens: the data is queryable once this ends. */
@@ -137,8 +146,12 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
         this.pending = new PendingBatch();
         this.inCommit = batch;
         try {
-          await this.wal.append(encode(batch));
-          if (this.options.durability === 'fsync') await this.wal.sync();
+          // Without fsync a write only copies to the page cache: always cheaper inline.
+          const inline = this.options.durability === 'os' || batch.count >= INLINE_COMMIT_VALUES;
+          await this.wal.append(encode(batch), inline);
+          if (this.options.durability === 'fsync' && !this.wal.writesAreDurable) {
+            await this.wal.sync();
+          }
         } catch (error) {
           this.logger.error(`could not store ${batch.count} values: ${describe(error)}`);
           this.inCommit = undefined;

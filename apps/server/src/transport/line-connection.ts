@@ -3,7 +3,7 @@ import { Replies } from '@app/metrics';
 import { CommandExecutor, WRITE_ONLY_VERBS } from './command-executor';
 import { isWellFormedVerb, tokenizeLine } from './command-line';
 import { LineSplitter, SplitResult } from './line-splitter';
-import { ReplyQueue } from './reply-queue';
+import { ReplyQueue, ReplySlot } from './reply-queue';
 import { TransportOptions } from './transport-options';
 
 /** Commands one connection may have in flight before it stops reading (TCP back-pressure). */
@@ -16,9 +16,17 @@ export interface InFlightCounter {
   inFlight: number;
 }
 
-interface Run {
-  verb: string;
-  commands: string[][];
+/** Consecutive commands of one verb, sent to the handler together. */
+class Run {
+  readonly commands: string[][] = [];
+  /** Runs of write-only verbs may overlap each other; see LineConnection.canStart. */
+  readonly writeOnly: boolean;
+  /** Its place in the reply order, reserved when the run is dispatched. */
+  slot: ReplySlot | undefined;
+
+  constructor(readonly verb: string) {
+    this.writeOnly = WRITE_ONLY_VERBS.has(verb);
+  }
 }
 
 /**
@@ -30,11 +38,11 @@ export class LineConnection {
   private readonly splitter: LineSplitter;
   private readonly queue = new ReplyQueue();
   private run: Run | undefined;
+  /** Dispatched runs not started yet, oldest first (they wait for runs before them). */
+  private readonly waiting: Run[] = [];
+  private runningWrites = 0;
+  private runningReads = 0;
   private inFlight = 0;
-  /** Settles when every run so far is done; and when the last non-LOG run is done. */
-  private allDone: Promise<unknown> = Promise.resolve();
-  private readsDone: Promise<unknown> = Promise.resolve();
-  private lastVerb = '';
   private paused = false;
   private inputEnded = false;
   private closing = false;
@@ -82,7 +90,11 @@ export class LineConnection {
   private readonly onLine = (buf: Buffer, start: number, end: number): boolean => {
     const tokens = tokenizeLine(buf, start, end);
     const verb = tokens?.[0];
-    if (!verb || !isWellFormedVerb(verb) || !this.executor.canRoute(verb)) {
+    // A verb equal to the open run's was checked when that run began.
+    const routable =
+      verb !== undefined &&
+      (verb === this.run?.verb || (isWellFormedVerb(verb) && this.executor.canRoute(verb)));
+    if (!tokens || !routable) {
       this.dispatchRun();
       this.queue.pushReady(Replies.unknownCommand);
       return true;
@@ -93,7 +105,7 @@ export class LineConnection {
       return true;
     }
     if (this.run && this.run.verb !== verb) this.dispatchRun();
-    (this.run ??= { verb, commands: [] }).commands.push(tokens.slice(1));
+    (this.run ??= new Run(verb)).commands.push(tokens.slice(1));
     this.inFlight++;
     this.counter.inFlight++;
     return !this.mustStopReading();
@@ -121,24 +133,39 @@ export class LineConnection {
     this.flush();
   }
 
-  /** Sends the current run to its handler. Reads wait for earlier runs; LOG runs may overlap. */
+  /** Sends the current run to its handler, or queues it behind the runs it must wait for. */
   private dispatchRun(): void {
     const run = this.run;
     if (!run) return;
     this.run = undefined;
-    const slot = this.queue.reserve(run.commands.length);
-    const overlaps = WRITE_ONLY_VERBS.has(run.verb) && WRITE_ONLY_VERBS.has(this.lastVerb);
-    const before = overlaps ? this.readsDone : this.allDone;
-    this.lastVerb = run.verb;
-    const done = before
-      .then(() => this.executor.execute(run.verb, run.commands))
-      .catch(() => run.commands.map(() => Replies.internalError))
-      .then((replies) => {
-        this.queue.complete(slot, replies);
-        this.flush();
-      });
-    this.allDone = Promise.all([this.allDone, done]);
-    if (!WRITE_ONLY_VERBS.has(run.verb)) this.readsDone = this.allDone;
+    run.slot = this.queue.reserve(run.commands.length);
+    if (this.waiting.length === 0 && this.canStart(run)) this.start(run);
+    else this.waiting.push(run);
+  }
+
+  /**
+   * Runs of write-only verbs may overlap each other (they are group-committed, and replies are
+   * put back in order anyway); any other run waits for every run before it, and every run waits
+   * for the reads before it: a QUERY sees the LOGs sent before it.
+   */
+  private canStart(run: Run): boolean {
+    return this.runningReads === 0 && (run.writeOnly || this.runningWrites === 0);
+  }
+
+  private start(run: Run): void {
+    if (run.writeOnly) this.runningWrites++;
+    else this.runningReads++;
+    this.executor.execute(run.verb, run.commands, (replies) => this.finishRun(run, replies));
+  }
+
+  private finishRun(run: Run, replies: readonly string[]): void {
+    if (run.writeOnly) this.runningWrites--;
+    else this.runningReads--;
+    if (run.slot) this.queue.complete(run.slot, replies);
+    while (this.waiting.length > 0 && this.canStart(this.waiting[0])) {
+      this.start(this.waiting.shift() as Run);
+    }
+    this.flush();
   }
 
   private flush(): void {

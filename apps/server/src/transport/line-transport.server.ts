@@ -3,10 +3,11 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { COMMAND_VERBS, Replies } from '@app/metrics';
 import { AddressInfo, Server as NetServer, Socket, createServer } from 'node:net';
 import { lastValueFrom } from 'rxjs';
-import { CommandExecutor } from './command-executor';
+import { BATCHED_VERBS, CommandExecutor, ReplyCallback } from './command-executor';
 import { CONNECTION_WINDOW, InFlightCounter, LineConnection } from './line-connection';
 import { LineContext } from './line-context';
 import { TransportOptions } from './transport-options';
+import { TurnBatcher } from './turn-batcher';
 
 type LineTransportEvents = {
   listening: (address: AddressInfo) => void;
@@ -33,6 +34,8 @@ export class LineTransportServer
   /** Connections refused with 503, waiting for their line: destroyed at close if still open. */
   private readonly refused = new Set<Socket>();
   private address = '';
+  /** One batcher per batched verb: a turn's LOG runs of all connections make one handler call. */
+  private readonly batchers = new Map<string, TurnBatcher>();
 
   constructor(private readonly options: TransportOptions) {
     super();
@@ -61,7 +64,22 @@ export class LineTransportServer
     return ROUTABLE.has(verb) && this.messageHandlers.has(verb);
   }
 
-  async execute(verb: string, commands: string[][]): Promise<string[]> {
+  execute(verb: string, commands: string[][], done: ReplyCallback): void {
+    if (BATCHED_VERBS.has(verb)) {
+      let batcher = this.batchers.get(verb);
+      if (!batcher) {
+        batcher = new TurnBatcher((batch) => this.callHandler(verb, batch));
+        this.batchers.set(verb, batcher);
+      }
+      batcher.submit(commands, done);
+      return;
+    }
+    this.callHandler(verb, commands).then(done, () =>
+      done(commands.map(() => Replies.internalError)),
+    );
+  }
+
+  private async callHandler(verb: string, commands: string[][]): Promise<string[]> {
     const handler = this.messageHandlers.get(verb);
     if (!handler) return commands.map(() => Replies.internalError);
     const result = await handler(commands, new LineContext([verb]));

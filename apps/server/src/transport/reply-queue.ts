@@ -4,6 +4,8 @@ interface Slot {
   inFlight: number;
 }
 
+const NOTHING_READY = Object.freeze({ text: '', answered: 0 });
+
 /**
  * Keeps replies in the order their commands arrived, whatever order they complete in, and hands
  * out every reply that is ready at the head as one string, so one socket write carries them all.
@@ -40,6 +42,8 @@ export class ReplyQueue {
 
   /** Removes the ready slots at the head: their text (or '' if none) and how many were in flight. */
   takeReady(): { text: string; answered: number } {
+    // Called after every read: most often nothing is ready yet, and that costs no allocation.
+    if (this.head === this.slots.length || !this.slots[this.head].replies) return NOTHING_READY;
     let text = '';
     let answered = 0;
     while (this.head < this.slots.length) {
