@@ -72,7 +72,12 @@ export class WindowAggregator implements SeriesVisitor {
     else this.sum.addSum({ hi: sumHi, lo: sumLo });
   }
 
-  addValues(stamps: Float64Array, values: Float64Array, start: number, end: number): void {
+  addValues(
+    stamps: ArrayLike<number>,
+    values: ArrayLike<number>,
+    start: number,
+    end: number,
+  ): void {
     if (this.windowMs === 0) {
       for (let i = start; i < end; i++) this.results.push(this.op === 'COUNT' ? 1 : values[i]);
       return;

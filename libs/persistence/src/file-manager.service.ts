@@ -189,10 +189,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
       try {
         const block = await writeBlock(this.blockDir, seq, entries, walCoveredUpTo);
         const handle = await open(block.path, 'r');
-        this.store.installBlock(
-          handle,
-          entries.map((e, i) => ({ id: e.id, chunks: block.chunks[i] })),
-        );
+        this.store.installBlock(handle, block.table, block.runs);
         await this.wal.removeUpTo(walCoveredUpTo);
         this.logger.log(
           `flushed ${block.values} values of ${entries.length} metrics to ${block.path}`,
@@ -224,7 +221,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
       this.blockSeq = Math.max(this.blockSeq, seq);
       try {
         const block = await openBlock(path);
-        this.store.installBlock(block.handle, block.entries);
+        this.store.installBlock(block.handle, block.table, block.runs);
         coveredUpTo = Math.max(coveredUpTo, block.footer.walCoveredUpTo);
       } catch (error) {
         if (!(error instanceof CorruptBlockError)) throw error;

@@ -1,5 +1,6 @@
 import { FileHandle, open } from 'node:fs/promises';
 import { ChunkTable } from '../series/chunk-table';
+import type { BlockRun } from '../series/series-store';
 import {
   BlockFooter,
   FOOTER_BYTES,
@@ -14,7 +15,9 @@ export class CorruptBlockError extends Error {}
 export interface OpenedBlock {
   handle: FileHandle;
   footer: BlockFooter;
-  entries: { id: string; chunks: ChunkTable }[];
+  /** Every chunk of the block, each metric's rows together, in index order. */
+  table: ChunkTable;
+  runs: BlockRun[];
 }
 
 /** Opens a block and reads its index (not its data); throws CorruptBlockError if it is damaged. */
@@ -27,16 +30,18 @@ export async function openBlock(path: string): Promise<OpenedBlock> {
     if (typeof footer === 'string') throw new CorruptBlockError(footer);
     const index = await readAt(handle, footer.indexOffset, footer.indexLength);
     if (checksum(index) !== footer.indexCrc) throw new CorruptBlockError('index checksum mismatch');
-    return { handle, footer, entries: decodeIndex(index) };
+    return { handle, footer, ...decodeIndex(index) };
   } catch (error) {
     await handle.close();
     throw error;
   }
 }
 
-function decodeIndex(buf: Buffer): { id: string; chunks: ChunkTable }[] {
-  const entries: { id: string; chunks: ChunkTable }[] = [];
+function decodeIndex(buf: Buffer): { table: ChunkTable; runs: BlockRun[] } {
+  const runs: BlockRun[] = [];
   const count = buf.readUInt32LE(0);
+  // Every summary is 64 bytes: the index length bounds the table's size.
+  const table = new ChunkTable(Math.max(1, Math.floor(buf.length / 64)));
   let pos = 4;
   for (let e = 0; e < count; e++) {
     const idLength = buf[pos];
@@ -44,9 +49,9 @@ function decodeIndex(buf: Buffer): { id: string; chunks: ChunkTable }[] {
     pos += 1 + idLength;
     const chunkCount = buf.readUInt32LE(pos);
     pos += 4;
-    const chunks = new ChunkTable(Math.max(1, chunkCount));
+    const first = table.length;
     for (let c = 0; c < chunkCount; c++, pos += 64) {
-      chunks.push(
+      table.push(
         {
           minStamp: buf.readDoubleLE(pos),
           maxStamp: buf.readDoubleLE(pos + 8),
@@ -57,13 +62,12 @@ function decodeIndex(buf: Buffer): { id: string; chunks: ChunkTable }[] {
           count: buf.readUInt32LE(pos + 56),
         },
         buf.readDoubleLE(pos + 48),
-        0,
         buf.readUInt32LE(pos + 60),
       );
     }
-    entries.push({ id, chunks });
+    runs.push({ id, first, end: table.length });
   }
-  return entries;
+  return { table, runs };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { FileHandle, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ChunkTable } from '../series/chunk-table';
+import { ChunkSummary, ChunkTable } from '../series/chunk-table';
 import { HeadSeries } from '../series/head-series';
+import type { BlockRun } from '../series/series-store';
 import { fsyncDirectory, sequencedName } from '../fs-util';
 import {
   BLOCK_SUFFIX,
@@ -17,8 +18,17 @@ export interface FlushEntry {
   head: HeadSeries;
 }
 
-/** Where each entry's chunks landed in the new block (offsets, in the entry's chunk order). */
-export type WrittenBlock = { path: string; bytes: number; values: number; chunks: ChunkTable[] };
+/**
+ * The new block: one chunk table for all its chunks (location = byte offset in the file), and
+ * for each entry, in order, the rows of its chunks there.
+ */
+export type WrittenBlock = {
+  path: string;
+  bytes: number;
+  values: number;
+  table: ChunkTable;
+  runs: BlockRun[];
+};
 
 /**
  * Writes frozen heads as one block: to a temporary name, fsynced, then renamed into place and the
@@ -30,9 +40,8 @@ export async function writeBlock(
   entries: readonly FlushEntry[],
   walCoveredUpTo: number,
 ): Promise<WrittenBlock> {
-  for (const entry of entries) entry.head.closeChunk();
-  const { data, chunks, values } = encodeData(entries);
-  const index = encodeIndex(entries, chunks);
+  const { data, table, runs, values } = encodeData(entries);
+  const index = encodeIndex(table, runs);
   const footer = encodeFooter({
     indexOffset: data.length,
     indexLength: index.length,
@@ -50,7 +59,7 @@ export async function writeBlock(
   }
   await rename(temporary, path);
   await fsyncDirectory(dir);
-  return { path, bytes: data.length + index.length + footer.length, values, chunks };
+  return { path, bytes: data.length + index.length + footer.length, values, table, runs };
 }
 
 /**
@@ -69,59 +78,77 @@ async function writeFully(handle: FileHandle, buffers: readonly Buffer[]): Promi
   }
 }
 
+/**
+ * The chunks of a frozen head, closed ones first, then the open one: the head itself is not
+ * changed (closing its open chunk would allocate a chunk table per metric, ~3 KB each, for
+ * every metric at every flush).
+ */
+function forEachChunk(
+  head: HeadSeries,
+  visit: (summary: ChunkSummary, start: number, count: number) => void,
+): void {
+  const chunks = head.chunks;
+  for (let c = 0; c < chunks.length; c++) {
+    visit(
+      {
+        minStamp: chunks.minStamp[c],
+        maxStamp: chunks.maxStamp[c],
+        count: chunks.count[c],
+        min: chunks.min[c],
+        max: chunks.max[c],
+        sumHi: chunks.sumHi[c],
+        sumLo: chunks.sumLo[c],
+      },
+      chunks.location[c],
+      chunks.count[c],
+    );
+  }
+  if (head.open.count > 0) visit(head.open, head.openStart, head.open.count);
+}
+
 function encodeData(entries: readonly FlushEntry[]) {
   let size = 0;
   let values = 0;
+  let chunkCount = 0;
   for (const { head } of entries) {
-    for (let c = 0; c < head.chunks.length; c++) size += paddedChunkBytes(head.chunks.count[c]);
+    forEachChunk(head, (_, __, count) => {
+      size += paddedChunkBytes(count);
+      chunkCount++;
+    });
     values += head.length;
   }
   const data = Buffer.from(new ArrayBuffer(size));
-  const chunks: ChunkTable[] = [];
+  const table = new ChunkTable(Math.max(1, chunkCount));
+  const runs: BlockRun[] = [];
   let offset = 0;
-  for (const { head } of entries) {
-    const placed = new ChunkTable(head.chunks.length);
-    for (let c = 0; c < head.chunks.length; c++) {
-      const count = head.chunks.count[c];
-      const first = head.chunks.location[c];
-      const base = head.chunks.minStamp[c];
-      new Float64Array(data.buffer, offset, count).set(head.values.subarray(first, first + count));
+  for (const { id, head } of entries) {
+    const first = table.length;
+    forEachChunk(head, (summary, start, count) => {
+      const base = summary.minStamp;
+      const values = new Float64Array(data.buffer, offset, count);
       const offsets = new Uint32Array(data.buffer, offset + count * 8, count);
-      for (let i = 0; i < count; i++) offsets[i] = head.stamps[first + i] - base;
-      placed.push(
-        {
-          minStamp: base,
-          maxStamp: head.chunks.maxStamp[c],
-          count,
-          min: head.chunks.min[c],
-          max: head.chunks.max[c],
-          sumHi: head.chunks.sumHi[c],
-          sumLo: head.chunks.sumLo[c],
-        },
-        offset,
-        0,
-        checksum(data.subarray(offset, offset + chunkBytes(count))),
-      );
+      for (let i = 0; i < count; i++) {
+        values[i] = head.values[start + i];
+        offsets[i] = head.stamps[start + i] - base;
+      }
+      table.push(summary, offset, checksum(data.subarray(offset, offset + chunkBytes(count))));
       offset += paddedChunkBytes(count);
-    }
-    chunks.push(placed);
+    });
+    runs.push({ id, first, end: table.length });
   }
-  return { data, chunks, values };
+  return { data, table, runs, values };
 }
 
-function encodeIndex(entries: readonly FlushEntry[], chunks: readonly ChunkTable[]): Buffer {
+function encodeIndex(table: ChunkTable, runs: readonly BlockRun[]): Buffer {
   let size = 4;
-  entries.forEach(
-    (entry, e) => (size += 1 + entry.id.length + 4 + chunks[e].length * SUMMARY_BYTES),
-  );
+  for (const run of runs) size += 1 + run.id.length + 4 + (run.end - run.first) * SUMMARY_BYTES;
   const buf = Buffer.alloc(size);
-  let pos = buf.writeUInt32LE(entries.length, 0);
-  entries.forEach((entry, e) => {
-    const table = chunks[e];
-    pos = buf.writeUInt8(entry.id.length, pos);
-    pos += buf.write(entry.id, pos, 'latin1');
-    pos = buf.writeUInt32LE(table.length, pos);
-    for (let c = 0; c < table.length; c++) {
+  let pos = buf.writeUInt32LE(runs.length, 0);
+  for (const { id, first, end } of runs) {
+    pos = buf.writeUInt8(id.length, pos);
+    pos += buf.write(id, pos, 'latin1');
+    pos = buf.writeUInt32LE(end - first, pos);
+    for (let c = first; c < end; c++) {
       pos = buf.writeDoubleLE(table.minStamp[c], pos);
       pos = buf.writeDoubleLE(table.maxStamp[c], pos);
       pos = buf.writeDoubleLE(table.min[c], pos);
@@ -132,6 +159,6 @@ function encodeIndex(entries: readonly FlushEntry[], chunks: readonly ChunkTable
       pos = buf.writeUInt32LE(table.count[c], pos);
       pos = buf.writeUInt32LE(table.crc[c], pos);
     }
-  });
+  }
   return buf;
 }

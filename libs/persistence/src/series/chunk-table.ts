@@ -32,22 +32,20 @@ export class ChunkTable {
   sumLo: Float64Array;
   /** Block tables: byte offset of the chunk in its block file. Head tables: index of its first value. */
   location: Float64Array;
-  /** Block tables: which block file holds the chunk (an index into the reader's block list). */
-  block: Uint32Array;
   /** Block tables: crc32 of the chunk's bytes, checked whenever they are read. */
   crc: Uint32Array;
 
   /**
-   * Nothing is allocated until the first row: most metrics of a server with 100,000 of them have
-   * no block chunks, or no closed head chunk, and each typed array costs ~100 bytes even empty.
+   * Nothing is allocated until the first row: most heads of a server with 100,000 metrics never
+   * close a chunk, and each typed array costs ~300 bytes even when nearly empty.
    */
   constructor(private readonly initialCapacity = 4) {
     this.minStamp = this.maxStamp = this.min = this.max = this.sumHi = this.sumLo = EMPTY_F64;
     this.location = EMPTY_F64;
-    this.count = this.block = this.crc = EMPTY_U32;
+    this.count = this.crc = EMPTY_U32;
   }
 
-  push(summary: ChunkSummary, location: number, block = 0, crc = 0): void {
+  push(summary: ChunkSummary, location: number, crc = 0): void {
     if (this.length === this.count.length) this.grow();
     const i = this.length;
     this.minStamp[i] = summary.minStamp;
@@ -58,15 +56,14 @@ export class ChunkTable {
     this.sumHi[i] = summary.sumHi;
     this.sumLo[i] = summary.sumLo;
     this.location[i] = location;
-    this.block[i] = block;
     this.crc[i] = crc;
     // Published last: a reader that captured `length` never sees a half-filled row.
     this.length = i + 1;
   }
 
-  /** Index of the first chunk whose last stamp is >= stamp (binary search; chunks are in time order). */
-  firstEndingAtOrAfter(stamp: number, end = this.length): number {
-    let lo = 0;
+  /** Index in [start, end) of the first chunk whose last stamp is >= stamp, else end (binary search: chunks are in time order). */
+  firstEndingAtOrAfter(stamp: number, end = this.length, start = 0): number {
+    let lo = start;
     let hi = end;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -87,7 +84,6 @@ export class ChunkTable {
     this.sumHi.set(old.sumHi);
     this.sumLo.set(old.sumLo);
     this.location.set(old.location);
-    this.block.set(old.block);
     this.crc.set(old.crc);
   }
 
@@ -100,7 +96,6 @@ export class ChunkTable {
     this.sumHi = new Float64Array(capacity);
     this.sumLo = new Float64Array(capacity);
     this.location = new Float64Array(capacity);
-    this.block = new Uint32Array(capacity);
     this.crc = new Uint32Array(capacity);
   }
 }

@@ -12,8 +12,8 @@ const VALUES_PER_SLICE = 131_072;
 const CHUNKS_PER_READ = 128;
 
 interface HeadSnapshot {
-  stamps: Float64Array;
-  values: Float64Array;
+  stamps: ArrayLike<number>;
+  values: ArrayLike<number>;
   length: number;
   chunks: ChunkTable;
   chunkCount: number;
@@ -45,17 +45,25 @@ export class SeriesScanner {
   ) {}
 
   async scan(series: Series): Promise<void> {
-    const blocks = series.blocks;
-    const blockCount = blocks.length;
+    const runs = series.blockRuns;
+    const runCount = runs.length; // blocks installed meanwhile hold values of the heads below
     const heads = [series.flushing, series.head]
       .filter((h): h is HeadSeries => h !== null)
       .map(snapshot);
-    await this.scanBlocks(blocks, blockCount);
+    for (let r = 0; r < runCount; r += 3) {
+      const table = this.store.blockTables[runs[r]];
+      const end = runs[r + 2];
+      if (table.maxStamp[end - 1] < this.from) continue;
+      if (table.minStamp[runs[r + 1]] > this.to) return; // later blocks and heads are later still
+      await this.scanBlock(runs[r], runs[r + 1], end);
+    }
     for (const head of heads) await this.scanHead(head);
   }
 
-  private async scanBlocks(table: ChunkTable, end: number): Promise<void> {
-    let i = table.firstEndingAtOrAfter(this.from, end);
+  /** Rows [first, end) of one block's chunk table: one metric's chunks in that block. */
+  private async scanBlock(block: number, first: number, end: number): Promise<void> {
+    const table = this.store.blockTables[block];
+    let i = table.firstEndingAtOrAfter(this.from, end, first);
     while (i < end && table.minStamp[i] <= this.to) {
       if (this.summaryFits(table, i)) {
         this.addSummary(table, i++);
@@ -65,13 +73,12 @@ export class SeriesScanner {
       while (
         j < end &&
         j - i < CHUNKS_PER_READ &&
-        table.block[j] === table.block[i] &&
         table.minStamp[j] <= this.to &&
         !this.summaryFits(table, j)
       ) {
         j++;
       }
-      const chunks = await readChunks(this.store.blockFiles[table.block[i]], table, i, j);
+      const chunks = await readChunks(this.store.blockFiles[block], table, i, j);
       for (const chunk of chunks)
         await this.addRaw(chunk.stamps, chunk.values, 0, chunk.stamps.length);
       i = j;
@@ -115,8 +122,8 @@ export class SeriesScanner {
 
   /** Passes the values of [start, end) that fall in [from, to], yielding now and then. */
   private async addRaw(
-    stamps: Float64Array,
-    values: Float64Array,
+    stamps: ArrayLike<number>,
+    values: ArrayLike<number>,
     start: number,
     end: number,
   ): Promise<void> {

@@ -8,9 +8,18 @@ import { FlushEntry } from '../block/block-writer';
  * The in-memory catalog: every metric by id, the open block files, and which heads hold values
  * that are not yet in a block. Pure bookkeeping: no I/O happens here.
  */
+/** One metric's chunks in a block: rows [first, end) of the block's chunk table. */
+export interface BlockRun {
+  id: string;
+  first: number;
+  end: number;
+}
+
 export class SeriesStore {
   private readonly byId = new Map<string, Series>();
   readonly blockFiles: FileHandle[] = [];
+  /** Per block file (same index): the summaries of all its chunks, each metric's rows together. */
+  readonly blockTables: ChunkTable[] = [];
   /** Series whose live head holds values (each listed once). */
   private dirty: Series[] = [];
   headValues = 0;
@@ -41,8 +50,11 @@ export class SeriesStore {
   ): void {
     for (let i = 0; i < count; i++) {
       const s = series[i];
-      const head = s.head;
-      if (head.length === 0) this.dirty.push(s);
+      let head = s.head;
+      if (!head) {
+        head = s.head = new HeadSeries();
+        this.dirty.push(s);
+      }
       head.append(stamps[i], values[i]);
       s.committed = true;
     }
@@ -52,39 +64,29 @@ export class SeriesStore {
   /** Hands every non-empty head to a flush and gives those metrics fresh heads. */
   freeze(): FlushEntry[] {
     const entries = this.dirty.map((s) => {
-      s.flushing = s.head;
-      s.head = new HeadSeries();
-      return { id: s.id, head: s.flushing };
+      const head = s.head as HeadSeries; // dirty series have a head
+      s.flushing = head;
+      s.head = null;
+      return { id: s.id, head };
     });
     this.dirty = [];
     this.headValues = 0;
     return entries;
   }
 
-  /** Registers a block's chunks for its metrics, in place of the heads it was written from. */
-  installBlock(handle: FileHandle, entries: readonly { id: string; chunks: ChunkTable }[]): number {
+  /**
+   * Registers a block: its chunk table, and for each metric the rows of its chunks there, in place
+   * of the head the block was written from.
+   */
+  installBlock(handle: FileHandle, table: ChunkTable, runs: readonly BlockRun[]): number {
     const block = this.blockFiles.push(handle) - 1;
-    for (const { id, chunks } of entries) {
+    this.blockTables.push(table);
+    for (const { id, first, end } of runs) {
       const s = this.getOrCreate(id);
-      for (let c = 0; c < chunks.length; c++) {
-        s.blocks.push(
-          {
-            minStamp: chunks.minStamp[c],
-            maxStamp: chunks.maxStamp[c],
-            count: chunks.count[c],
-            min: chunks.min[c],
-            max: chunks.max[c],
-            sumHi: chunks.sumHi[c],
-            sumLo: chunks.sumLo[c],
-          },
-          chunks.location[c],
-          block,
-          chunks.crc[c],
-        );
-      }
-      if (chunks.length > 0) {
+      if (end > first) {
+        s.blockRuns.push(block, first, end);
         s.committed = true;
-        s.lastStamp = Math.max(s.lastStamp, chunks.maxStamp[chunks.length - 1]);
+        s.lastStamp = Math.max(s.lastStamp, table.maxStamp[end - 1]);
       }
       s.flushing = null;
     }
@@ -93,6 +95,7 @@ export class SeriesStore {
 
   async closeBlocks(): Promise<number> {
     const files = this.blockFiles.splice(0);
+    this.blockTables.length = 0;
     await Promise.all(files.map((f) => f.close()));
     return files.length;
   }

@@ -14,6 +14,6 @@ export interface SeriesVisitor {
     sumHi: number,
     sumLo: number,
   ): void;
-  /** Values [start, end) of the arrays, all inside the query's range. */
-  addValues(stamps: Float64Array, values: Float64Array, start: number, end: number): void;
+  /** Values [start, end) of the arrays (typed arrays from blocks, plain ones from heads), all inside the query's range. */
+  addValues(stamps: ArrayLike<number>, values: ArrayLike<number>, start: number, end: number): void;
 }
