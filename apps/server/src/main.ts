@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from './config/load-config';
 import { LOG_LEVELS } from './config/pulse-environment';
 import { ServerConfig } from './config/server-config';
+import { tuneHeap } from './heap-tuning';
 import { ServerModule } from './server.module';
 import { LineTransportServer } from './transport/line-transport.server';
 
@@ -12,6 +13,7 @@ const levelsFrom = (level: ServerConfig['logLevel']): LogLevel[] =>
   LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as LogLevel[];
 
 async function bootstrap(): Promise<void> {
+  tuneHeap();
   let config: ServerConfig;
   try {
     config = loadConfig();
