@@ -42,14 +42,16 @@ async function startMonitor(dir: string, clock: ManualClock) {
 describe('AlertMonitor', () => {
   let dir: string;
   let warnings: string[];
+  let logs: string[];
   let clock: ManualClock;
   let env: Awaited<ReturnType<typeof startMonitor>>;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pulse-alerts-'));
     warnings = [];
+    logs = [];
     Logger.overrideLogger({
-      log: () => undefined,
+      log: (m: string) => logs.push(m),
       error: () => undefined,
       warn: (m: string) => warnings.push(m),
     });
@@ -90,6 +92,22 @@ describe('AlertMonitor', () => {
       Replies.alertUsage,
     ]);
     expect(env.store.all()).toHaveLength(1);
+  });
+
+  it('logs each check that checked rules: how many, how long, and what fired', async () => {
+    await env.log('a', 1, T0);
+    await env.log('b', 9, T0);
+    await env.monitor.register([
+      ['a', 'MAX', '60', '5'],
+      ['b', 'MAX', '60', '5'],
+    ]);
+    await env.log('b', 9, T0 + 1000);
+    await checkAt(T0 + 2000);
+    expect(logs.filter((m) => m.startsWith('alert check:'))).toEqual([
+      expect.stringMatching(/^alert check: 2 rules in \d+ ms \(1 firing, 0 resolved\)$/),
+    ]);
+    await checkAt(T0 + 2000); // nothing new to check: no line
+    expect(logs.filter((m) => m.startsWith('alert check:'))).toHaveLength(1);
   });
 
   it('fires only when an aggregate is strictly over the limit', async () => {
