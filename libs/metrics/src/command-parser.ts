@@ -88,13 +88,14 @@ function parseSecs(token: string): number | undefined {
 }
 
 /**
- * The tokens of a command line: split on runs of spaces and tabs, blanks at either end ignored.
+ * The tokens of a command line (or of characters [start, end) of a text holding many lines):
+ * split on runs of spaces and tabs, blanks at either end ignored.
  * Only these two separate tokens (PROTOCOL.md, Framing); any other character is part of one.
  */
-export function splitTokens(line: string): string[] {
+export function splitTokens(line: string, start = 0, end = line.length): string[] {
   const tokens: string[] = [];
-  const length = line.length;
-  let i = 0;
+  const length = end;
+  let i = start;
   while (i < length) {
     while (i < length && isBlank(line.charCodeAt(i))) i++;
     if (i === length) break;

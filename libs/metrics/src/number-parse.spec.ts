@@ -90,6 +90,20 @@ describe('parseDecimal', () => {
     );
   });
 
+  it('agrees with Number() on plain decimals of up to 20 digits (the regex-free fast path)', () => {
+    const digits = fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 12 });
+    const plain = fc
+      .tuple(fc.constantFrom('', '-', '+'), digits, fc.boolean(), digits)
+      .map(([sign, int, dot, frac]) => `${sign}${int}${dot ? '.' : ''}${dot ? frac : ''}`)
+      .filter((t) => /\d/.test(t));
+    fc.assert(
+      fc.property(plain, (token) => {
+        expect(Object.is(parseDecimal(token), Number(token))).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('never throws, and only returns finite numbers', () => {
     const numberish = fc.constantFrom(...'0123456789.eE+-_xXnaNIfity ');
     fc.assert(

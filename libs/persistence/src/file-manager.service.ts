@@ -16,6 +16,7 @@ import type { Clock } from './clock';
 import { listSequenced } from './fs-util';
 import { PendingBatch } from './series/pending-batch';
 import { SeriesScanner } from './series/series-scanner';
+import { Series } from './series/series';
 import { SeriesStore } from './series/series-store';
 import { SeriesVisitor } from './series/series-visitor';
 import { STORAGE_OPTIONS } from './storage-options';
@@ -108,8 +109,14 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     if (this.closed) return Promise.reject(new Error('storage is closed'));
     const now = this.clock.now();
     const batch = this.pending;
+    let lastId = '';
+    let series: Series | undefined;
     for (let i = 0; i < count; i++) {
-      const series = this.store.getOrCreate(ids[i]);
+      // Clients often send runs of one metric: skip the lookup while the id repeats.
+      if (series === undefined || ids[i] !== lastId) {
+        lastId = ids[i];
+        series = this.store.getOrCreate(lastId);
+      }
       const stamp = now > series.lastStamp ? now : series.lastStamp;
       series.lastStamp = stamp;
       batch.push(series, stamp, values[i]);

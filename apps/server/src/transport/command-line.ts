@@ -1,11 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import { splitTokens } from '@app/metrics';
+import { asciiText } from './chunk-text';
 
 /**
- * Decodes one line into its tokens, or returns undefined when its bytes are not valid UTF-8
- * (PROTOCOL.md: such a line gets the unknown-command reply). Pure.
+ * Decodes one line, bytes [start, end) of `buf`, into its tokens, or returns undefined when its
+ * bytes are not valid UTF-8 (PROTOCOL.md: such a line gets the unknown-command reply). Tokens may
+ * be slices of the whole chunk's text: whatever keeps one for long must copy it.
  */
 export function tokenizeLine(buf: Buffer, start: number, end: number): string[] | undefined {
+  const text = asciiText(buf);
+  if (text !== undefined) return splitTokens(text, start, end);
   for (let i = start; i < end; i++) {
     if (buf[i] >= 0x80) {
       const bytes = buf.subarray(start, end);

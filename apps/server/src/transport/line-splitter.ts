@@ -1,3 +1,5 @@
+import { asciiText } from './chunk-text';
+
 const LF = 10;
 const CR = 13;
 
@@ -52,21 +54,24 @@ export class LineSplitter {
   }
 
   private split(chunk: Buffer, sink: LineSink): SplitResult {
+    const text = asciiText(chunk);
+    const next = (from: number) =>
+      text !== undefined ? text.indexOf('\n', from) : chunk.indexOf(LF, from);
     let start = 0;
-    let nl = chunk.indexOf(LF);
+    let nl = next(0);
     if (this.partial && nl !== -1) {
       const line = Buffer.concat([this.partial, chunk.subarray(0, nl)]);
       this.partial = undefined;
       const verdict = this.emit(line, 0, line.length, sink);
       if (verdict !== 'more') return this.stop(verdict, chunk, nl + 1);
       start = nl + 1;
-      nl = chunk.indexOf(LF, start);
+      nl = next(start);
     }
     while (nl !== -1) {
       const verdict = this.emit(chunk, start, nl, sink);
       if (verdict !== 'more') return this.stop(verdict, chunk, nl + 1);
       start = nl + 1;
-      nl = chunk.indexOf(LF, start);
+      nl = next(start);
     }
     return this.keepPartial(chunk, start);
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { detachedString } from '../detached-string';
 import { fsyncDirectory } from '../fs-util';
 import { STORAGE_OPTIONS } from '../storage-options';
 import type { StorageOptions } from '../storage-options';
@@ -69,7 +70,10 @@ export class AlertRuleStore implements OnModuleInit {
   ): Promise<void> {
     const key = ruleKey(rule);
     const added = !this.rules.has(key);
-    if (added) this.rules.set(key, { ...rule, registeredAt: now, checkedUpTo: now, firing: false });
+    if (added) {
+      const id = detachedString(rule.id); // kept for the server's life: no slice of a read's text
+      this.rules.set(key, { ...rule, id, registeredAt: now, checkedUpTo: now, firing: false });
+    }
     try {
       await this.save();
     } catch (error) {

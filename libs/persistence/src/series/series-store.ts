@@ -3,6 +3,7 @@ import { ChunkTable } from './chunk-table';
 import { HeadSeries } from './head-series';
 import { Series } from './series';
 import { FlushEntry } from '../block/block-writer';
+import { detachedString } from '../detached-string';
 
 /**
  * The in-memory catalog: every metric by id, the open block files, and which heads hold values
@@ -31,8 +32,9 @@ export class SeriesStore {
   getOrCreate(id: string): Series {
     let series = this.byId.get(id);
     if (!series) {
-      series = new Series(id);
-      this.byId.set(id, series);
+      const own = detachedString(id); // kept for the server's life: no slice of a read's text
+      series = new Series(own);
+      this.byId.set(own, series);
     }
     return series;
   }
