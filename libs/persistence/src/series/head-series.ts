@@ -11,11 +11,15 @@ import { RunningSummary } from './running-summary';
  * backing-store bookkeeping before its first value (measured: 60 MB of 158 MB live).
  * Closed chunks are summarised in `chunks` (location = index of the chunk's first value).
  */
+/** The chunk table of every head that has not closed a chunk yet: never written to. */
+const NO_CHUNKS = new ChunkTable(0);
+
 export class HeadSeries {
   length = 0;
   readonly stamps: number[] = [];
   readonly values: number[] = [];
-  readonly chunks = new ChunkTable(1);
+  /** Shared and empty until the first chunk closes (most heads of a many-metric server never do). */
+  chunks: ChunkTable = NO_CHUNKS;
   readonly open = new RunningSummary();
   /** Index of the first value of the open (not yet summarised) chunk. */
   openStart = 0;
@@ -37,6 +41,7 @@ export class HeadSeries {
 
   closeChunk(): void {
     if (this.open.count === 0) return;
+    if (this.chunks === NO_CHUNKS) this.chunks = new ChunkTable(1);
     this.chunks.push(this.open, this.openStart);
     this.openStart = this.length;
     this.open.reset();
