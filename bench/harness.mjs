@@ -18,6 +18,7 @@ export class Bench {
     this.report = new Report();
     this.pulse = null; // the Pulse under test (replaced by the restarted one in `restart`)
     this.sink = null;
+    this.floor = null; // bench/fsync-sink.mjs: the sink plus an O_DSYNC group-committed log
     this.dataDir = '';
     this.acked = 0; // `201` replies of Pulse over the whole run, all ids
     this.ackedById = new Map(); // id (or `prefix*` for round-robin ids) -> `201` replies
@@ -76,12 +77,31 @@ export class Bench {
     return r;
   }
 
-  /** The same load on the sink, then on Pulse: one row with both rates and their ratio. */
-  async loadRow(label, options) {
-    const s = await this.load(this.sink, label, options);
-    const p = await this.load(this.pulse, label, options);
-    this.report.row(label, this.loadCell(this.pulse, p), this.loadCell(this.sink, s), ratio(p, s));
-    return { p, s };
+  /**
+   * The same load on the sink (and with `withFloor` on the fsync floor) and on Pulse: one row with
+   * the rates and Pulse's ratios to them. The servers take turns for `--rounds` rounds and each
+   * cell is that server's median round: this machine's speed drifts by 20 % within a minute, and
+   * interleaving puts the servers of a ratio under the same drift.
+   */
+  async loadRow(label, options, withFloor = false) {
+    const runs = { s: [], f: [], p: [] };
+    // An exact-count load (a preload) stores its values once: one round.
+    const rounds = options.total ? 1 : this.opts.rounds;
+    for (let round = 0; round < rounds; round++) {
+      runs.s.push(await this.load(this.sink, label, options));
+      if (withFloor) runs.f.push(await this.load(this.floor, label, options));
+      runs.p.push(await this.load(this.pulse, label, options));
+    }
+    const [s, f, p] = [median(runs.s), median(runs.f), median(runs.p)];
+    this.report.row(
+      label,
+      this.loadCell(this.pulse, p),
+      this.loadCell(this.sink, s),
+      ratio(p, s),
+      withFloor ? this.loadCell(this.floor, f) : '',
+      withFloor ? ratio(p, f) : '',
+    );
+    return { p, s, f };
   }
 
   /** A load on Pulse only: one row with its rate. */
@@ -93,7 +113,11 @@ export class Bench {
 
   /** Stops every server and removes every data directory (also on an interrupt). */
   async cleanup() {
-    const notes = [await stopServer(this.pulse), await stopServer(this.sink)];
+    const notes = [
+      await stopServer(this.pulse),
+      await stopServer(this.sink),
+      await stopServer(this.floor),
+    ];
     for (const srv of this.extraServers) notes.push(await stopServer(srv));
     for (const dir of [this.dataDir, ...this.extraDirs])
       if (dir) await fs.promises.rm(dir, { recursive: true, force: true });
@@ -104,3 +128,12 @@ export class Bench {
 }
 
 const ratio = (p, s) => fmtRatio(p?.rate, s?.rate);
+
+/** The median round by rate; a round with problems wins, so that they are reported. */
+function median(results) {
+  const done = results.filter(Boolean);
+  if (done.length === 0) return null;
+  const flagged = done.find((r) => r.flagged);
+  if (flagged) return flagged;
+  return [...done].sort((a, b) => a.rate - b.rate)[Math.floor((done.length - 1) / 2)];
+}

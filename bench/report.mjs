@@ -8,13 +8,13 @@ export const fmtRatio = (a, b) => (a > 0 && b > 0 ? (a / b).toFixed(2) : '');
 export const fmtMb = (n) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
 
 export class Report {
-  rows = []; // [scenario, Pulse cell, sink cell, ratio cell]
+  rows = []; // [scenario, Pulse, fsync floor, sink, Pulse/sink, Pulse/floor]
   notes = []; // footnotes of flagged cells
   extra = []; // lines printed under the table
 
-  /** Adds a row; missing cells are empty. */
-  row(label, pulse = '', sink = '', ratio = '') {
-    this.rows.push([label, pulse, sink, ratio]);
+  /** Adds a row; missing cells are empty. The fsync floor's cells come last (few rows have them). */
+  row(label, pulse = '', sink = '', ratio = '', floor = '', floorRatio = '') {
+    this.rows.push([label, pulse, floor, sink, ratio, floorRatio]);
   }
 
   /** Appends footnote `text` and returns `cell !n`. */

@@ -5,7 +5,7 @@
 //   node bench/run.mjs [--only pipelined,reqresp,oneshot,many,many100k,query,query10m,ingestquery,
 //                              alerts,restart] [--duration 3] [--warmup 0.5] [--threads 2]
 //                      [--query-values 1000000] [--big-query-values 10000000]
-//                      [--preload-timeout S] [--alert-duration 12]
+//                      [--preload-timeout S] [--alert-duration 12] [--rounds 3]
 //
 // It builds nothing: it runs dist/apps/server/main.js (or the command in PULSE_BENCH_SERVER) on
 // 127.0.0.1, a free port and a fresh data directory under the system temp dir, with fsync
@@ -66,6 +66,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '2' },
     'preload-timeout': { type: 'string' },
     'alert-duration': { type: 'string', default: '12' },
+    rounds: { type: 'string', default: '3' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -89,6 +90,7 @@ const opts = {
   bigQueryValues: Number(args['big-query-values']),
   preloadTimeout: args['preload-timeout'] ? Number(args['preload-timeout']) : undefined,
   alertDuration: Number(args['alert-duration']),
+  rounds: Number(args.rounds),
 };
 const isCount = (n) => Number.isInteger(n) && n >= 1;
 const bad =
@@ -102,7 +104,9 @@ const bad =
   (!(opts.preloadTimeout === undefined || opts.preloadTimeout > 0) &&
     '--preload-timeout must be positive') ||
   (!(opts.alertDuration > 0 && opts.alertDuration <= 600) &&
-    '--alert-duration must be in (0, 600] seconds');
+    '--alert-duration must be in (0, 600] seconds') ||
+  (!(Number.isInteger(opts.rounds) && opts.rounds >= 1 && opts.rounds <= 15) &&
+    '--rounds must be 1..15');
 if (bad) {
   process.stderr.write(`run.mjs: ${bad}\n`);
   process.exit(2);
@@ -123,7 +127,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 // ---------- scenarios ----------
 async function startServers() {
-  log('starting the bare Node sink and Pulse');
+  log('starting the bare Node sink, the fsync floor and Pulse');
   bench.sink = await startServer(
     'bare Node sink',
     process.execPath,
@@ -133,6 +137,16 @@ async function startServers() {
   const { sink } = bench;
   if (sink.startError)
     throw new Error(`the bare Node sink failed: ${sink.startError}\n${sink.tail.join('\n')}`);
+  bench.floor = await startServer(
+    'fsync floor',
+    process.execPath,
+    [path.join(ROOT, 'bench/fsync-sink.mjs'), '0'],
+    process.env,
+  );
+  if (bench.floor.startError)
+    throw new Error(
+      `the fsync floor failed: ${bench.floor.startError}\n${bench.floor.tail.join('\n')}`,
+    );
   bench.dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pulse-bench-'));
   bench.pulse = await startPulse('Pulse', bench.dataDir);
   const { pulse } = bench;
@@ -164,10 +178,14 @@ async function finish(firstPulseRss) {
   const restarted = pulse !== bench.firstPulse ? pulse : null;
   const rssRestarted = alive(restarted) ? peakRssMb(restarted) : NaN;
   const rssSink = peakRssMb(sink);
-  bench.noteDeaths([bench.firstPulse, restarted, sink]);
+  bench.noteDeaths([bench.firstPulse, restarted, sink, bench.floor]);
   const cleanStop = alive(pulse);
   log('stopping the servers (SIGTERM)');
-  report.extra.push(...[await stopServer(pulse), await stopServer(sink)].filter(Boolean));
+  report.extra.push(
+    ...[await stopServer(pulse), await stopServer(sink), await stopServer(bench.floor)].filter(
+      Boolean,
+    ),
+  );
   report.row(
     restarted ? 'peak RSS, VmHWM, before the restart (MB)' : 'peak RSS, VmHWM (MB)',
     fmtMb(firstPulseRss),
@@ -204,10 +222,15 @@ async function main() {
 
   const has = (s) => only.includes(s);
   if (has('pipelined'))
-    bench.rates.single = await bench.loadRow('pipelined LOG 8x64 (LOG/s)', { mode: 'pipelined' });
-  if (has('reqresp')) await bench.loadRow('request/response LOG 64x1 (LOG/s)', { mode: 'reqresp' });
+    bench.rates.single = await bench.loadRow(
+      'pipelined LOG 8x64 (LOG/s)',
+      { mode: 'pipelined' },
+      true,
+    );
+  if (has('reqresp'))
+    await bench.loadRow('request/response LOG 64x1 (LOG/s)', { mode: 'reqresp' }, true);
   if (has('oneshot'))
-    await bench.loadRow('one connection per LOG, 16 at a time (LOG/s)', { mode: 'oneshot' });
+    await bench.loadRow('one connection per LOG, 16 at a time (LOG/s)', { mode: 'oneshot' }, true);
   if (has('many')) await manyRow();
   if (has('many100k')) await many100k(bench);
   if (has('query')) {
@@ -220,7 +243,7 @@ async function main() {
 
   // peak memory of the Pulse that took all the load, before it is stopped or killed
   const firstPulseRss = alive(bench.pulse) ? peakRssMb(bench.pulse) : NaN;
-  bench.noteDeaths([bench.pulse, bench.sink]);
+  bench.noteDeaths([bench.pulse, bench.sink, bench.floor]);
   if (has('restart')) await restart(bench);
   await finish(firstPulseRss);
 
@@ -232,10 +255,20 @@ async function main() {
   out.push(
     `machine: ${cpus.length} CPUs (${model}), ${os.type()} ${os.release()}, Node ${process.version}; ` +
       `load: ${threads} generator threads, ${duration} s measured after ${warmup} s warm-up; ` +
+      `compared rows: median of ${opts.rounds} interleaved rounds per server; ` +
       `Pulse: ${pulseCommand().serverPath}, fsync durability`,
   );
   out.push('');
-  out.push(...report.lines(['scenario', 'Pulse', 'bare Node sink', 'ratio (Pulse/sink)']));
+  out.push(
+    ...report.lines([
+      'scenario',
+      'Pulse',
+      'fsync floor',
+      'bare Node sink',
+      'ratio (Pulse/sink)',
+      'Pulse/floor',
+    ]),
+  );
   out.push(
     `reproduce: npm run build && node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trimEnd() +
       '   (cross-check: see bench/README.md, /work/shared/tools/loadgen.c)',
