@@ -3,7 +3,7 @@ export type Durability = 'fsync' | 'os';
 /** What the FileManager needs from the server's configuration. */
 export interface StorageOptions {
   dataDir: string;
-  /** fsync: fdatasync before acknowledging (survives power loss); os: written to the OS only. */
+  /** fsync: on stable storage (O_DSYNC write) before acknowledging, survives power loss; os: written to the OS only. */
   durability: Durability;
   /** Head values (all metrics) that trigger writing a block and trimming the write-ahead log. */
   flushValues: number;
