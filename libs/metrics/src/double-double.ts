@@ -1,3 +1,4 @@
+import { addDoubleDouble } from '@app/persistence/series/double-double-add';
 import { exactQuotient } from './exact-mean';
 
 export { meanOfValues } from './exact-mean';
@@ -43,26 +44,9 @@ export class DoubleDoubleSum {
     this.hi = h;
   }
 
-  /** Adds another double-double (a partial sum) accurately: both halves, renormalised twice. */
+  /** Adds another double-double (a partial sum) accurately (see addDoubleDouble). */
   addSum(other: { readonly hi: number; readonly lo: number }): void {
-    // TwoSum of the high halves and of the low halves.
-    const a = this.hi;
-    const b = other.hi;
-    const s = a + b;
-    const sb = s - a;
-    const se = a - (s - sb) + (b - sb);
-    const c = this.lo;
-    const d = other.lo;
-    const t = c + d;
-    const tb = t - c;
-    const te = c - (t - tb) + (d - tb);
-    // Fold t in and renormalise, then te and renormalise (Bailey's QD "ieee_add").
-    const lo1 = se + t;
-    const hi1 = s + lo1;
-    const lo2 = lo1 - (hi1 - s) + te;
-    const hi2 = hi1 + lo2;
-    this.lo = lo2 - (hi2 - hi1);
-    this.hi = hi2;
+    addDoubleDouble(this, other.hi, other.lo);
   }
 
   reset(): void {

@@ -37,6 +37,39 @@ class Collector implements SeriesVisitor {
   }
 }
 
+/** Count, sum, min and max of what a scan delivers, taking every summary offered. */
+class Totals implements SeriesVisitor {
+  count = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  acceptsSummary(): boolean {
+    return true;
+  }
+  addSummary(
+    _a: number,
+    _b: number,
+    count: number,
+    min: number,
+    max: number,
+    hi: number,
+    lo: number,
+  ): void {
+    this.count += count;
+    this.sum += hi + lo;
+    this.min = Math.min(this.min, min);
+    this.max = Math.max(this.max, max);
+  }
+  addValues(_s: ArrayLike<number>, values: ArrayLike<number>, start: number, end: number): void {
+    for (let i = start; i < end; i++) {
+      this.count++;
+      this.sum += values[i];
+      this.min = Math.min(this.min, values[i]);
+      this.max = Math.max(this.max, values[i]);
+    }
+  }
+}
+
 class ManualClock implements Clock {
   constructor(public t = 1_700_000_000_000) {}
   now(): number {
@@ -181,6 +214,49 @@ describe('FileManager', () => {
     await fm.scan('s', -Infinity, Infinity, c);
     expect(c.summaryCount + c.values.length).toBe(5000);
     expect(c.summaries).toBeGreaterThanOrEqual(4);
+    // Once the values are in a block (the restart's flush), its run summary stands for all.
+    await fm.onApplicationShutdown();
+    const reopened = await start(3000);
+    const afterRestart = new Collector(true);
+    await reopened.scan('s', -Infinity, Infinity, afterRestart);
+    expect(afterRestart.summaries).toBe(1);
+    expect(afterRestart.summaryCount).toBe(5000);
+  });
+
+  it('answers from run summaries, chunk summaries and values alike, wherever a range cuts', async () => {
+    const clock = new ManualClock(1_000_000);
+    const fm = await start(3000, clock);
+    const all: { t: number; v: number }[] = [];
+    for (let b = 0; b < 80; b++) {
+      clock.t = 1_000_000 + b * 10; // 100 values per stamp, 80 stamps, blocks of >= 3,000
+      const values = Array.from({ length: 100 }, (_, i) => ((b * 100 + i) * 7919) % 1000);
+      await fm.append(
+        values.map(() => 'w'),
+        values,
+      );
+      values.forEach((v) => all.push({ t: clock.t, v }));
+    }
+    const ranges = [
+      [-Infinity, Infinity],
+      [1_000_000, 1_000_790],
+      [1_000_005, 1_000_555],
+      [1_000_300, 1_000_300],
+      [1_000_310, 1_000_790],
+    ];
+    const check = async (store: FileManager) => {
+      for (const [from, to] of ranges) {
+        const inRange = all.filter(({ t }) => t >= from && t <= to).map(({ v }) => v);
+        const totals = new Totals();
+        await store.scan('w', from, to, totals);
+        expect(totals.count).toBe(inRange.length);
+        expect(totals.sum).toBe(inRange.reduce((a, v) => a + v, 0));
+        expect(totals.min).toBe(Math.min(...inRange));
+        expect(totals.max).toBe(Math.max(...inRange));
+      }
+    };
+    await check(fm); // heads and blocks as ingestion left them
+    await fm.onApplicationShutdown();
+    await check(await start(3000, clock)); // everything in blocks, with their run summaries
   });
 
   it('filters by stamp range inclusively', async () => {

@@ -1,4 +1,5 @@
-import type { ChunkSummary } from './chunk-table';
+import type { ChunkSummary, ChunkTable } from './chunk-table';
+import { addDoubleDouble } from './double-double-add';
 
 /**
  * The summary of the chunk being filled, updated value by value.
@@ -34,6 +35,27 @@ export class RunningSummary implements ChunkSummary {
     const lo = this.sumLo + err;
     this.sumHi = s + lo;
     this.sumLo = lo - (this.sumHi - s);
+  }
+
+  /**
+   * Merges row `i` of a chunk table, a chunk stamped after everything merged so far: how a
+   * block's chunks of one metric become that metric's run summary.
+   */
+  merge(table: ChunkTable, i: number): void {
+    if (this.count === 0) {
+      this.minStamp = table.minStamp[i];
+      this.min = table.min[i];
+      this.max = table.max[i];
+    } else {
+      if (table.min[i] < this.min) this.min = table.min[i];
+      if (table.max[i] > this.max) this.max = table.max[i];
+    }
+    this.maxStamp = table.maxStamp[i];
+    this.count += table.count[i];
+    const sum = { hi: this.sumHi, lo: this.sumLo };
+    addDoubleDouble(sum, table.sumHi[i], table.sumLo[i]);
+    this.sumHi = sum.hi;
+    this.sumLo = sum.lo;
   }
 
   reset(): void {

@@ -50,12 +50,20 @@ export class SeriesScanner {
     const heads = [series.flushing, series.head]
       .filter((h): h is HeadSeries => h !== null)
       .map(snapshot);
-    for (let r = 0; r < runCount; r += 3) {
-      const table = this.store.blockTables[runs[r]];
+    for (let r = 0; r < runCount; r += 4) {
+      const block = runs[r];
+      const first = runs[r + 1];
       const end = runs[r + 2];
+      const table = this.store.blockTables[block];
       if (table.maxStamp[end - 1] < this.from) continue;
-      if (table.minStamp[runs[r + 1]] > this.to) return; // later blocks and heads are later still
-      await this.scanBlock(runs[r], runs[r + 1], end);
+      if (table.minStamp[first] > this.to) return; // later blocks and heads are later still
+      const summaries = this.store.blockRunSummaries[block];
+      const summaryRow = runs[r + 3];
+      if (summaryRow >= 0 && this.summaryFits(summaries, summaryRow)) {
+        this.addSummary(summaries, summaryRow); // the whole block's worth of this metric at once
+        continue;
+      }
+      await this.scanBlock(block, first, end);
     }
     for (const head of heads) await this.scanHead(head);
   }

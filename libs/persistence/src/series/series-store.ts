@@ -1,6 +1,7 @@
 import { FileHandle } from 'node:fs/promises';
 import { ChunkTable } from './chunk-table';
 import { HeadSeries } from './head-series';
+import { RunningSummary } from './running-summary';
 import { Series } from './series';
 import { FlushEntry } from '../block/block-writer';
 import { detachedString } from '../detached-string';
@@ -16,11 +17,20 @@ export interface BlockRun {
   end: number;
 }
 
+/** Runs of at least this many chunks get a summary of their own (see blockRunSummaries). */
+export const RUN_SUMMARY_CHUNKS = 2;
+
 export class SeriesStore {
   private readonly byId = new Map<string, Series>();
   readonly blockFiles: FileHandle[] = [];
   /** Per block file (same index): the summaries of all its chunks, each metric's rows together. */
   readonly blockTables: ChunkTable[] = [];
+  /**
+   * Per block file: one summary per metric whose chunks there are RUN_SUMMARY_CHUNKS or more,
+   * merged from them (location = the run's first row in the block's table). A coarse query
+   * takes a whole block of a busy metric from one row instead of ~1,000 chunk rows.
+   */
+  readonly blockRunSummaries: ChunkTable[] = [];
   /** Series whose live head holds values (each listed once). */
   private dirty: Series[] = [];
   headValues = 0;
@@ -83,21 +93,32 @@ export class SeriesStore {
   installBlock(handle: FileHandle, table: ChunkTable, runs: readonly BlockRun[]): number {
     const block = this.blockFiles.push(handle) - 1;
     this.blockTables.push(table);
+    const summaries = new ChunkTable(1);
+    const summary = new RunningSummary();
     for (const { id, first, end } of runs) {
       const s = this.getOrCreate(id);
       if (end > first) {
-        s.blockRuns.push(block, first, end);
+        let summaryRow = -1;
+        if (end - first >= RUN_SUMMARY_CHUNKS) {
+          summary.reset();
+          for (let c = first; c < end; c++) summary.merge(table, c);
+          summaryRow = summaries.length;
+          summaries.push(summary, first);
+        }
+        s.blockRuns.push(block, first, end, summaryRow);
         s.committed = true;
         s.lastStamp = Math.max(s.lastStamp, table.maxStamp[end - 1]);
       }
       s.flushing = null;
     }
+    this.blockRunSummaries.push(summaries);
     return block;
   }
 
   async closeBlocks(): Promise<number> {
     const files = this.blockFiles.splice(0);
     this.blockTables.length = 0;
+    this.blockRunSummaries.length = 0;
     await Promise.all(files.map((f) => f.close()));
     return files.length;
   }

@@ -10,8 +10,9 @@ import { HeadSeries } from './head-series';
  */
 export class Series {
   /**
-   * The metric's chunks in block files, oldest first, as triplets: block number, first row and
-   * end row (exclusive) in that block's chunk table. A block holds one run per metric.
+   * The metric's chunks in block files, oldest first, as quadruples: block number, first row and
+   * end row (exclusive) in that block's chunk table, and the row of the run's own summary in the
+   * block's run summaries (-1 for a run too short to have one). A block holds one run per metric.
    */
   readonly blockRuns: number[] = [];
   /** The head frozen by a running flush: durable in the WAL, being written to a block. */
