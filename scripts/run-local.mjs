@@ -8,6 +8,7 @@ const env = { PULSE_HOST: '127.0.0.1', PULSE_DATA_DIR: './data', ...process.env 
 const server = spawn(process.execPath, ['dist/apps/server/main.js'], {
   env,
   stdio: ['ignore', 'pipe', 'inherit'],
+  detached: true,
 });
 let client;
 
