@@ -94,6 +94,43 @@ describe('AlertMonitor', () => {
     expect(env.store.all()).toHaveLength(1);
   });
 
+  it('stores the rules of a run with one save, and keeps none of them when it fails', async () => {
+    await env.log('a', 1, T0);
+    await env.log('b', 1, T0);
+    const store = env.store;
+    const realSave = store.save.bind(store);
+    let saves = 0;
+    store.save = () => {
+      saves++;
+      return realSave();
+    };
+    expect(
+      await env.monitor.register([
+        ['a', 'MAX', '60', '5'],
+        ['b', 'MAX', '60', '5'],
+        ['zz', 'MAX', '60', '5'],
+        ['a', 'MAX', '60', '5'],
+      ]),
+    ).toEqual([
+      Replies.alertRegistered,
+      Replies.alertRegistered,
+      Replies.metricNotFound,
+      Replies.alertRegistered,
+    ]);
+    expect(saves).toBe(1);
+    expect(store.all()).toHaveLength(2);
+    store.save = () => Promise.reject(new Error('disk full'));
+    expect(
+      await env.monitor.register([
+        ['a', 'MIN', '60', '5'],
+        ['nope', 'MIN', '60', '5'],
+        ['b', 'MIN', '60', '5'],
+      ]),
+    ).toEqual([Replies.internalError, Replies.metricNotFound, Replies.internalError]);
+    expect(store.all()).toHaveLength(2); // neither MIN rule became active
+    store.save = realSave;
+  });
+
   it('logs each check that checked rules: how many, how long, and what fired', async () => {
     await env.log('a', 1, T0);
     await env.log('b', 9, T0);

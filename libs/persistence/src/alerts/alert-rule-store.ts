@@ -63,22 +63,27 @@ export class AlertRuleStore implements OnModuleInit {
     return [...this.rules.values()];
   }
 
-  /** Stores a rule (once: a duplicate is not added again); resolves once it is durable. */
-  async register(
-    rule: Omit<StoredAlertRule, 'checkedUpTo' | 'firing' | 'registeredAt'>,
+  /**
+   * Stores rules (each once: a duplicate is not added again) with one save for all of them;
+   * resolves once they are durable. On failure none of them is kept.
+   */
+  async registerAll(
+    rules: readonly Omit<StoredAlertRule, 'checkedUpTo' | 'firing' | 'registeredAt'>[],
     now: number,
   ): Promise<void> {
-    const key = ruleKey(rule);
-    const added = !this.rules.has(key);
-    if (added) {
+    const added: string[] = [];
+    for (const rule of rules) {
+      const key = ruleKey(rule);
+      if (this.rules.has(key)) continue;
       const id = detachedString(rule.id); // kept for the server's life: no slice of a read's text
       this.rules.set(key, { ...rule, id, registeredAt: now, checkedUpTo: now, firing: false });
+      added.push(key);
     }
     try {
       await this.save();
     } catch (error) {
       // Not stored, so not registered: a rule answered 500 must not become active later.
-      if (added) this.rules.delete(key);
+      for (const key of added) this.rules.delete(key);
       throw error;
     }
   }
