@@ -94,14 +94,13 @@ function parseSecs(token: string): number | undefined {
  */
 export function splitTokens(line: string, start = 0, end = line.length): string[] {
   const tokens: string[] = [];
-  const length = end;
   let i = start;
-  while (i < length) {
-    while (i < length && isBlank(line.charCodeAt(i))) i++;
-    if (i === length) break;
-    const start = i;
-    while (i < length && !isBlank(line.charCodeAt(i))) i++;
-    tokens.push(line.slice(start, i));
+  while (i < end) {
+    while (i < end && isBlank(line.charCodeAt(i))) i++;
+    if (i === end) break;
+    const tokenStart = i;
+    while (i < end && !isBlank(line.charCodeAt(i))) i++;
+    tokens.push(line.slice(tokenStart, i));
   }
   return tokens;
 }

@@ -155,10 +155,8 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
         try {
           // Without fsync a write only copies to the page cache: always cheaper inline.
           const inline = this.options.durability === 'os' || batch.count >= INLINE_COMMIT_VALUES;
+          // Under fsync the WAL is O_DSYNC: the append returns once the record is on disk.
           await this.wal.append(encode(batch), inline);
-          if (this.options.durability === 'fsync' && !this.wal.writesAreDurable) {
-            await this.wal.sync();
-          }
         } catch (error) {
           this.logger.error(`could not store ${batch.count} values: ${describe(error)}`);
           this.inCommit = undefined;

@@ -6,10 +6,6 @@ import { Series } from './series';
 import { FlushEntry } from '../block/block-writer';
 import { detachedString } from '../detached-string';
 
-/**
- * The in-memory catalog: every metric by id, the open block files, and which heads hold values
- * that are not yet in a block. Pure bookkeeping: no I/O happens here.
- */
 /** One metric's chunks in a block: rows [first, end) of the block's chunk table. */
 export interface BlockRun {
   id: string;
@@ -20,6 +16,10 @@ export interface BlockRun {
 /** Runs of at least this many chunks get a summary of their own (see blockRunSummaries). */
 export const RUN_SUMMARY_CHUNKS = 2;
 
+/**
+ * The in-memory catalog: every metric by id, the open block files, and which heads hold values
+ * that are not yet in a block. Pure bookkeeping: no I/O happens here.
+ */
 export class SeriesStore {
   private readonly byId = new Map<string, Series>();
   readonly blockFiles: FileHandle[] = [];

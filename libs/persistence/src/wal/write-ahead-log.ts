@@ -47,11 +47,6 @@ export class WriteAheadLog {
     private readonly dsync = false,
   ) {}
 
-  /** Whether an append is durable once it returns (O_DSYNC), with no separate sync needed. */
-  get writesAreDurable(): boolean {
-    return this.dsync;
-  }
-
   /** Replays every segment after `coveredUpTo` in order, cutting torn tails; removes covered ones. */
   async replay(coveredUpTo: number, onBatch: (batch: DecodedBatch) => void): Promise<ReplayReport> {
     const report: ReplayReport = { segments: 0, records: 0, values: 0, cut: [], lastSeq: 0 };
@@ -103,8 +98,8 @@ export class WriteAheadLog {
   }
 
   /**
-   * Writes one record at the end of the segment: to the OS, or to the disk with `dsync` (else
-   * `sync` makes it durable). `inline` writes on the calling thread: it blocks the event loop for
+   * Writes one record at the end of the segment: to the OS, or with `dsync` to stable storage
+   * (the only way records are made durable). `inline` writes on the calling thread: it blocks the event loop for
    * the write (and with `dsync` for the disk) but saves the two thread hand-offs of a thread-pool
    * write, which cost more than they overlap on a busy two-core machine.
    */
@@ -132,10 +127,6 @@ export class WriteAheadLog {
       await this.repair(handle).catch(() => undefined);
       throw error;
     }
-  }
-
-  async sync(): Promise<void> {
-    await this.requireHandle().datasync();
   }
 
   async removeUpTo(seq: number): Promise<number> {
