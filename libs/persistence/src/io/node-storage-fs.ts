@@ -1,0 +1,82 @@
+import { constants, writeSync } from 'node:fs';
+import { FileHandle, mkdir, open, readFile, readdir, rename, truncate, unlink } from 'node:fs/promises';
+import type { OpenMode, StorageFile, StorageFs } from './storage-fs';
+
+const { O_WRONLY, O_CREAT, O_TRUNC, O_DSYNC, O_APPEND, O_RDONLY } = constants;
+
+const FLAGS: Record<OpenMode, number> = {
+  read: O_RDONLY,
+  create: O_WRONLY | O_CREAT | O_TRUNC,
+  'create-dsync': O_WRONLY | O_CREAT | O_TRUNC | O_DSYNC,
+  append: O_WRONLY | O_CREAT | O_APPEND,
+};
+
+/** Zeros for zeroFill, allocated once at the largest size asked for. */
+let zeros = Buffer.alloc(0);
+
+class NodeStorageFile implements StorageFile {
+  constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return (await this.handle.read(buffer, offset, length, position)).bytesRead;
+  }
+
+  async write(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return (await this.handle.write(buffer, offset, length, position)).bytesWritten;
+  }
+
+  writeSync(buffer: Buffer, offset: number, length: number, position: number): number {
+    return writeSync(this.handle.fd, buffer, offset, length, position);
+  }
+
+  async append(text: string): Promise<void> {
+    await this.handle.writeFile(text);
+  }
+
+  async zeroFill(position: number, length: number): Promise<number> {
+    if (zeros.length < length) zeros = Buffer.alloc(length);
+    return this.write(zeros, 0, length, position);
+  }
+
+  sync(dataOnly = false): Promise<void> {
+    return dataOnly ? this.handle.datasync() : this.handle.sync();
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.handle.truncate(length);
+  }
+
+  async size(): Promise<number> {
+    return (await this.handle.stat()).size;
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** The real file system (node:fs). */
+export const nodeStorageFs: StorageFs = {
+  async open(path, mode) {
+    return new NodeStorageFile(path, await open(path, FLAGS[mode], 0o644));
+  },
+  readFile: (path) => readFile(path),
+  readdir: (dir) => readdir(dir),
+  async mkdir(dir) {
+    await mkdir(dir, { recursive: true });
+  },
+  rename: (from, to) => rename(from, to),
+  unlink: (path) => unlink(path),
+  truncate: (path, length) => truncate(path, length),
+  async syncDirectory(dir) {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+};
