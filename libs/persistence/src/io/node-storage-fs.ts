@@ -1,5 +1,14 @@
 import { constants, writeSync } from 'node:fs';
-import { FileHandle, mkdir, open, readFile, readdir, rename, truncate, unlink } from 'node:fs/promises';
+import {
+  FileHandle,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  truncate,
+  unlink,
+} from 'node:fs/promises';
 import type { OpenMode, StorageFile, StorageFs } from './storage-fs';
 
 const { O_WRONLY, O_CREAT, O_TRUNC, O_DSYNC, O_APPEND, O_RDONLY } = constants;
