@@ -1,7 +1,9 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
+import { LogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadConfig } from './config/load-config';
+import { describeStartupError } from './bootstrap/startup-error';
+import { PulseLogger } from './bootstrap/pulse-logger';
+import { loadConfig } from './config/load-config';
 import { LOG_LEVELS } from './config/pulse-environment';
 import { ServerConfig } from './config/server-config';
 import { tuneHeap } from './heap-tuning';
@@ -12,16 +14,7 @@ import { LineTransportServer } from './transport/line-transport.server';
 const levelsFrom = (level: ServerConfig['logLevel']): LogLevel[] =>
   LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as LogLevel[];
 
-async function bootstrap(): Promise<void> {
-  tuneHeap();
-  let config: ServerConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`pulse: ${error.message}\n`);
-    process.exit(1);
-  }
+async function bootstrap(config: ServerConfig): Promise<void> {
   const transport = new LineTransportServer({
     host: config.host,
     port: config.port,
@@ -34,7 +27,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.createMicroservice(ServerModule.register(config), {
     strategy: transport,
     // Colours only on a terminal: container logs and files get plain text.
-    logger: new ConsoleLogger('Pulse', {
+    logger: new PulseLogger('Pulse', {
       logLevels: levelsFrom(config.logLevel),
       colors: Boolean(process.stdout.isTTY),
     }),
@@ -57,10 +50,22 @@ function exitOnSecondSignal(): void {
   process.on('SIGINT', onSignal);
 }
 
-bootstrap().catch((error: unknown) => {
-  Logger.error(
-    error instanceof Error ? (error.stack ?? error.message) : String(error),
-    'Bootstrap',
-  );
-  process.exit(1);
-});
+/**
+ * Any start-up failure (configuration, data directory, listener) is one line on stderr naming
+ * the setting or file and the cause, and exit code 1: no stack trace, which would only bury the
+ * cause for an operator. Nothing has been acknowledged yet, so exiting without closing loses
+ * nothing; the exit releases the data directory's lock.
+ */
+async function main(): Promise<void> {
+  tuneHeap();
+  let config: ServerConfig | undefined;
+  try {
+    config = loadConfig();
+    await bootstrap(config);
+  } catch (error) {
+    process.stderr.write(`pulse: ${describeStartupError(error, config)}\n`);
+    process.exit(1);
+  }
+}
+
+void main();

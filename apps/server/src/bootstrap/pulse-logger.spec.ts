@@ -1,0 +1,20 @@
+import { PulseLogger } from './pulse-logger';
+
+describe('PulseLogger', () => {
+  const write = process.stderr.write.bind(process.stderr);
+  let written: string[];
+  beforeEach(() => {
+    written = [];
+    process.stderr.write = ((text: string) => written.push(text) > 0) as typeof write;
+  });
+  afterEach(() => (process.stderr.write = write));
+
+  it("drops the ExceptionHandler's copy of a start-up error (main.ts prints it once)", () => {
+    const logger = new PulseLogger('Pulse', { colors: false });
+    logger.error(new Error('boom'), undefined, 'ExceptionHandler');
+    expect(written).toEqual([]);
+    logger.error('could not write block 3', 'FileManager');
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/ERROR \[FileManager\] could not write block 3/);
+  });
+});
