@@ -6,7 +6,6 @@ import { PulseLogger } from './bootstrap/pulse-logger';
 import { loadConfig } from './config/load-config';
 import { LOG_LEVELS } from './config/pulse-environment';
 import { ServerConfig } from './config/server-config';
-import { tuneHeap } from './heap-tuning';
 import { ServerModule } from './server.module';
 import { LineTransportServer } from './transport/line-transport.server';
 
@@ -57,7 +56,6 @@ function exitOnSecondSignal(): void {
  * nothing; the exit releases the data directory's lock.
  */
 async function main(): Promise<void> {
-  tuneHeap();
   let config: ServerConfig | undefined;
   try {
     config = loadConfig();

@@ -7,7 +7,13 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
-import { freshDataDir, PulseServer, removeDataDirs, SERVER_ENTRY } from './support/spawn-server';
+import {
+  freshDataDir,
+  PulseServer,
+  removeDataDirs,
+  SERVER_ENTRY,
+  SERVER_NODE_ARGS,
+} from './support/spawn-server';
 
 const EXIT_TIMEOUT_MS = 8000;
 /** An account that owns nothing here, to meet EACCES when the tests run as root. */
@@ -24,7 +30,7 @@ function startExpectingFailure(env: Record<string, string>, uid?: number): Promi
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('PULSE_')),
   );
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, SERVER_ENTRY], {
     env: { ...inherited, PULSE_HOST: '127.0.0.1', PULSE_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
     ...(uid === undefined ? {} : { uid, gid: uid }),
