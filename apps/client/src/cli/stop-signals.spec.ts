@@ -7,7 +7,7 @@ describe('onStopSignals', () => {
   let remove: () => void;
   const stderrWrite = process.stderr.write.bind(process.stderr);
   let stderr: string;
-  let before: ReturnType<typeof process.listeners>;
+  let before: NodeJS.SignalsListener[];
 
   beforeEach(() => {
     before = [...process.listeners('SIGTERM'), ...process.listeners('SIGINT')];
