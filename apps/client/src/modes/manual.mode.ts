@@ -24,6 +24,8 @@ export async function runManual(settings: ManualSettings): Promise<void> {
     print: (text) => process.stdout.write(text),
     notice: (text) => keeper.notice(text),
     chart: settings.chart,
+    zone: settings.zone,
+    now: () => Date.now(),
   });
   await session.start();
   const now = formatServerDate(Date.now(), settings.zone);
