@@ -37,11 +37,21 @@ async function bootstrap(config: ServerConfig): Promise<void> {
   await app.listen();
 }
 
+/**
+ * Signals this close to the first are the same request delivered twice (GNU `timeout` signals
+ * the process and then its process group), not an operator insisting.
+ */
+const SAME_SIGNAL_WINDOW_MS = 250;
+
 /** The first SIGTERM/SIGINT drains and closes (Nest's hooks); a second one exits at once. */
 function exitOnSecondSignal(): void {
-  let signals = 0;
+  let first: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals < 2) return;
+    if (first === undefined) {
+      first = performance.now();
+      return;
+    }
+    if (performance.now() - first <= SAME_SIGNAL_WINDOW_MS) return;
     Logger.warn(`second ${signal}: exiting without waiting`, 'Shutdown');
     process.exit(1);
   };
