@@ -18,3 +18,35 @@ describe('PulseLogger', () => {
     expect(written[0]).toMatch(/ERROR \[FileManager\] could not write block 3/);
   });
 });
+
+describe('PulseLogger with Nest', () => {
+  const write = process.stderr.write.bind(process.stderr);
+  let written: string[];
+  beforeEach(() => {
+    written = [];
+    process.stderr.write = ((text: string) => written.push(text) > 0) as typeof write;
+  });
+  afterEach(() => (process.stderr.write = write));
+
+  it('leaves an error thrown while building the modules to the caller, unprinted', async () => {
+    const { Module } = await import('@nestjs/common');
+    const { NestFactory } = await import('@nestjs/core');
+    @Module({
+      providers: [
+        {
+          provide: 'LOCK',
+          useFactory: () => {
+            throw new Error('data directory /x is locked');
+          },
+        },
+      ],
+    })
+    class FailingModule {}
+    const created = NestFactory.createApplicationContext(FailingModule, {
+      logger: new PulseLogger('Pulse', { colors: false, logLevels: ['error'] }),
+      abortOnError: false,
+    });
+    await expect(created).rejects.toThrow('data directory /x is locked');
+    expect(written).toEqual([]);
+  });
+});
