@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { MetricsService, Replies } from '@app/metrics';
+import { MetricsService } from '@app/metrics';
+import { Replies } from '@app/protocol';
 import { AlertRuleStore, FileManager } from '@app/persistence';
 import type { Clock } from '@app/persistence';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { MetricsService, Replies, formatCount, formatFloat, parseAlertArgs } from '@app/metrics';
+import { MetricsService } from '@app/metrics';
+import { Replies, formatCount, formatFloat, parseAlertArgs } from '@app/protocol';
 import { AlertRuleStore, CLOCK, StoredAlertRule } from '@app/persistence';
 import type { Clock } from '@app/persistence';
 import { SERVER_CONFIG } from '../config/server-config';

@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { Replies } from '@app/metrics';
+import { Replies } from '@app/protocol';
 import { CommandExecutor, WRITE_ONLY_VERBS } from './command-executor';
 import { isWellFormedVerb, tokenizeLine } from './command-line';
 import { LineSplitter, SplitResult } from './line-splitter';

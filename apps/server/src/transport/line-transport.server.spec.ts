@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Replies } from '@app/metrics';
+import { Replies } from '@app/protocol';
 import { AddressInfo, Socket, connect } from 'node:net';
 import { LineTransportServer } from './line-transport.server';
 import { TransportOptions } from './transport-options';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { COMMAND_VERBS, Replies } from '@app/metrics';
+import { COMMAND_VERBS, Replies } from '@app/protocol';
 import { AddressInfo, Server as NetServer, Socket, createServer } from 'node:net';
 import { lastValueFrom } from 'rxjs';
 import { BATCHED_VERBS, CommandExecutor, ReplyCallback } from './command-executor';

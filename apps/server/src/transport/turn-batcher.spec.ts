@@ -1,4 +1,4 @@
-import { Replies } from '@app/metrics';
+import { Replies } from '@app/protocol';
 import { TurnBatcher } from './turn-batcher';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,4 +1,4 @@
-import { Replies } from '@app/metrics';
+import { Replies } from '@app/protocol';
 import { ReplyCallback } from './command-executor';
 
 type Runner = (commands: string[][]) => Promise<string[]>;

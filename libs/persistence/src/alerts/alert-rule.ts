@@ -1,9 +1,9 @@
-export type AlertOp = 'AVG' | 'MAX' | 'MIN' | 'COUNT';
+import type { AggregateOp } from '@app/protocol';
 
 /** A registered rule and its checking state, as stored in alerts/rules.json. */
 export interface StoredAlertRule {
   id: string;
-  op: AlertOp;
+  op: AggregateOp;
   secs: number;
   limit: number;
   /** When the rule was registered (ms since the epoch). */
