@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { join, resolve } from 'node:path';
 import { detachedString } from '../detached-string';
-import { fsyncDirectory } from '../fs-util';
+import { nodeStorageFs } from '../io/node-storage-fs';
+import { STORAGE_FS } from '../io/storage-fs';
+import type { StorageFs } from '../io/storage-fs';
 import { STORAGE_OPTIONS } from '../storage-options';
 import type { StorageOptions } from '../storage-options';
 import { StoredAlertRule, ruleKey } from './alert-rule';
@@ -25,7 +26,10 @@ export class AlertRuleStore implements OnModuleInit {
   private saving: Promise<void> | undefined;
   private saveAgain: Promise<void> | undefined;
 
-  constructor(@Inject(STORAGE_OPTIONS) options: StorageOptions) {
+  constructor(
+    @Inject(STORAGE_OPTIONS) options: StorageOptions,
+    @Optional() @Inject(STORAGE_FS) private readonly fs: StorageFs = nodeStorageFs,
+  ) {
     const dataDir = resolve(options.dataDir);
     this.dir = join(dataDir, 'alerts');
     this.rulesPath = join(this.dir, 'rules.json');
@@ -33,10 +37,10 @@ export class AlertRuleStore implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await this.fs.mkdir(this.dir);
     let text: string;
     try {
-      text = await readFile(this.rulesPath, 'utf8');
+      text = (await this.fs.readFile(this.rulesPath)).toString('utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
@@ -48,7 +52,7 @@ export class AlertRuleStore implements OnModuleInit {
       rules = parsed.rules;
     } catch (error) {
       // Writes are atomic, so this is damage from outside: keep the file aside and serve on.
-      await rename(this.rulesPath, `${this.rulesPath}.corrupt`);
+      await this.fs.rename(this.rulesPath, `${this.rulesPath}.corrupt`);
       this.logger.error(
         `dropped unreadable alert rules ${this.rulesPath} (${(error as Error).message}); ` +
           `kept as ${this.rulesPath}.corrupt`,
@@ -107,12 +111,12 @@ export class AlertRuleStore implements OnModuleInit {
   /** Appends one JSON line per entry to the journal and syncs it. */
   async journal(entries: readonly object[]): Promise<void> {
     if (entries.length === 0) return;
-    const handle = await open(this.journalPath, 'a');
+    const file = await this.fs.open(this.journalPath, 'append');
     try {
-      await handle.writeFile(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
-      await handle.datasync();
+      await file.append(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      await file.sync(true);
     } finally {
-      await handle.close();
+      await file.close();
     }
   }
 
@@ -123,14 +127,19 @@ export class AlertRuleStore implements OnModuleInit {
 
   private async write(): Promise<void> {
     const temporary = `${this.rulesPath}.tmp`;
-    const handle = await open(temporary, 'w');
+    const file = await this.fs.open(temporary, 'create');
     try {
-      await handle.writeFile(JSON.stringify({ version: RULES_VERSION, rules: this.all() }));
-      await handle.sync();
+      const bytes = Buffer.from(JSON.stringify({ version: RULES_VERSION, rules: this.all() }));
+      for (let at = 0; at < bytes.length;) {
+        const written = await file.write(bytes, at, bytes.length - at, at);
+        if (written === 0) throw new Error(`ENOSPC: no space left to write ${temporary}`);
+        at += written;
+      }
+      await file.sync();
     } finally {
-      await handle.close();
+      await file.close();
     }
-    await rename(temporary, this.rulesPath);
-    await fsyncDirectory(this.dir);
+    await this.fs.rename(temporary, this.rulesPath);
+    await this.fs.syncDirectory(this.dir);
   }
 }
