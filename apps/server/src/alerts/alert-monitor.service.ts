@@ -7,12 +7,15 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { MetricsService, Replies, formatCount, formatFloat, parseAlertArgs } from '@app/metrics';
+import { MetricsService, Replies, parseAlertArgs } from '@app/metrics';
 import { AlertRuleStore, CLOCK, StoredAlertRule } from '@app/persistence';
 import type { Clock } from '@app/persistence';
 import { SERVER_CONFIG } from '../config/server-config';
 import type { ServerConfig } from '../config/server-config';
+import { evaluateRule } from './alert-evaluation';
+import type { AlertCheckReport, RuleOutcome } from './alert-evaluation';
 
+export type { AlertCheckReport } from './alert-evaluation';
 export const ALERT_CHECK_JOB = 'alert-check';
 /**
  * Rules checked together, between two yields to the event loop (so a big check never stalls
@@ -20,22 +23,16 @@ export const ALERT_CHECK_JOB = 'alert-check';
  */
 const RULES_PER_SLICE = 64;
 
-/** What one check did, for logs and tests. */
-export interface AlertCheckReport {
-  upTo: number;
-  checked: number;
-  fired: string[];
-  resolved: string[];
-  abandoned: boolean;
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
+const message = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 /**
  * Registers alert rules (NEW-ALERT) and checks them every PULSE_ALERT_PERIOD_SECONDS: each check
  * aggregates, per rule, the values stamped after the rule's previous check up to this check's
- * start, in windows of the rule's secs anchored at the previous check. Checkpoints are stored with
- * the rules, so after a restart the first check covers the downtime.
+ * start, in windows of the rule's secs anchored at the previous check, evaluates them
+ * (alert-evaluation.ts, pure) and hands the result to the store, which journals it and only then
+ * moves the checkpoints. Checkpoints are stored with the rules, so after a restart the first
+ * check covers the downtime.
  */
 @Injectable()
 export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -54,10 +51,7 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
   /** The period comes from configuration, so the interval is registered here, not by decorator. */
   onApplicationBootstrap(): void {
     const periodMs = this.config.alertPeriodSeconds * 1000;
-    const timer = setInterval(
-      () => void this.check().catch((e) => this.reportFailure(e)),
-      periodMs,
-    );
+    const timer = setInterval(() => void this.scheduledCheck(), periodMs);
     this.scheduler.addInterval(ALERT_CHECK_JOB, timer);
     this.logger.log(
       `checking ${this.store.all().length} alert rules every ${this.config.alertPeriodSeconds} s`,
@@ -82,19 +76,24 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
       }
     }
     if (valid.length === 0) return replies;
-    try {
-      await this.store.registerAll(
-        valid.map((v) => v.rule),
-        this.clock.now(),
+    const failures = await this.store.registerAll(
+      valid.map((v) => v.rule),
+      this.clock.now(),
+    );
+    const refused = valid.filter((_, i) => failures[i]);
+    for (const { at } of refused) replies[at] = Replies.internalError;
+    if (refused.length > 0) {
+      this.logger.error(
+        `could not store ${refused.length} alert rules: ${message(failures.find(Boolean))}`,
       );
-    } catch (error) {
-      this.logger.error(`could not store ${valid.length} alert rules: ${(error as Error).message}`);
-      for (const { at } of valid) replies[at] = Replies.internalError;
     }
     return replies;
   }
 
-  /** Runs one check, unless one is still running (then this one is skipped, and logged). */
+  /**
+   * Runs one check, unless one is still running (then this one is skipped, and logged). Rejects
+   * if the check could not be committed (see AlertRuleStore.commitCheck).
+   */
   check(): Promise<AlertCheckReport | undefined> {
     if (this.stopping) return Promise.resolve(undefined);
     if (this.running) {
@@ -115,10 +114,27 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
       this.logger.log(
         'waiting for the running alert check (it stops after its current slice of rules)',
       );
+      // Its failure is reported by whoever started it (scheduledCheck logs it).
       await this.running.catch(() => undefined);
     }
-    await this.store.flush();
-    this.logger.log(`saved ${this.store.all().length} alert rules and their checkpoints`);
+    try {
+      await this.store.flush();
+      this.logger.log(`saved ${this.store.all().length} alert rules and their checkpoints`);
+    } catch (error) {
+      this.logger.error(
+        `could not save the alert checkpoints at shutdown (${message(error)}); ` +
+          'the next start repeats the checks since the last save (journal lines at least once)',
+      );
+    }
+  }
+
+  /** The interval's callback: a failed check is logged, and the next period tries again. */
+  private async scheduledCheck(): Promise<void> {
+    try {
+      await this.check();
+    } catch (error) {
+      this.logger.error(`alert check failed: ${message(error)}`);
+    }
   }
 
   private async runCheck(): Promise<AlertCheckReport> {
@@ -133,7 +149,7 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
       resolved: [],
       abandoned: false,
     };
-    const journal: object[] = [];
+    const outcomes: RuleOutcome[] = [];
     const due = this.store.all().filter((rule) => rule.checkedUpTo < upTo);
     for (let at = 0; at < due.length; at += RULES_PER_SLICE) {
       if (this.stopping) {
@@ -146,17 +162,19 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
       // under ingest: 9 s one by one). Between slices, ingestion gets the loop.
       if (at > 0) await yieldToEventLoop();
       const slice = due.slice(at, at + RULES_PER_SLICE);
-      const entries = await Promise.all(slice.map((rule) => this.checkRule(rule, upTo)));
-      entries.forEach((entry, i) => {
-        if (entry) journal.push(entry);
-        if (entry?.state === 'firing') report.fired.push(slice[i].id);
-        if (entry?.state === 'resolved') report.resolved.push(slice[i].id);
-      });
+      outcomes.push(...(await Promise.all(slice.map((rule) => this.evaluate(rule, upTo)))));
       report.checked += slice.length;
     }
-    // Journal first, then checkpoints: a crash in between repeats a check (at least once).
-    await this.store.journal(journal);
-    await this.store.save();
+    // The store journals first, then moves the checkpoints: a failed journal write leaves them,
+    // and a crash in between repeats the check (at least once).
+    await this.store.commitCheck({
+      journal: outcomes.flatMap((o) => (o.entry ? [o.entry] : [])),
+      checkpoints: outcomes.map((o) => o.checkpoint),
+    });
+    for (const { entry } of outcomes) {
+      if (entry?.state === 'firing') report.fired.push(entry.id);
+      if (entry?.state === 'resolved') report.resolved.push(entry.id);
+    }
     if (report.checked > 0) {
       // Wall time, not CPU: the check yields to ingestion between slices of rules.
       this.logger.log(
@@ -167,43 +185,13 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
     return report;
   }
 
-  private async checkRule(rule: StoredAlertRule, upTo: number) {
-    const from = rule.checkedUpTo;
+  private async evaluate(rule: StoredAlertRule, upTo: number): Promise<RuleOutcome> {
     const aggregates =
-      (await this.metrics.aggregate(rule.id, rule.op, rule.secs, from, upTo)) ?? [];
-    const over = aggregates.filter((a) => a > rule.limit);
-    rule.checkedUpTo = upTo;
-    const base = {
-      id: rule.id,
-      op: rule.op,
-      secs: rule.secs,
-      limit: rule.limit,
-      from: iso(from),
-      to: iso(upTo),
-    };
-    if (over.length > 0) {
-      const format = rule.op === 'COUNT' ? formatCount : formatFloat;
-      this.logger.warn(`ALERT ${rule.id}: ${rule.op} is over ${formatFloat(rule.limit)}`);
-      this.logger.warn(
-        `  ${rule.op} over windows of ${rule.secs} s: [${over.map(format).join(', ')}] ` +
-          `for values stamped after ${base.from} up to ${base.to}`,
-      );
-      rule.firing = true;
-      return { time: iso(this.clock.now()), state: 'firing' as const, ...base, aggregates: over };
-    }
-    if (rule.firing) {
-      rule.firing = false;
-      this.logger.log(
-        `alert resolved: ${rule.id} ${rule.op} is no longer over ${formatFloat(rule.limit)}`,
-      );
-      return { time: iso(this.clock.now()), state: 'resolved' as const, ...base, aggregates: [] };
-    }
-    return undefined;
-  }
-
-  private reportFailure(error: unknown): void {
-    this.logger.error(
-      `alert check failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
+      (await this.metrics.aggregate(rule.id, rule.op, rule.secs, rule.checkedUpTo, upTo)) ?? [];
+    const outcome = evaluateRule(rule, aggregates, upTo, this.clock.now());
+    // Logged at once, journaled with the check: an alert is reported even if the journal fails.
+    const level = outcome.entry?.state === 'firing' ? 'warn' : 'log';
+    for (const line of outcome.lines) this.logger[level](line);
+    return outcome;
   }
 }
