@@ -145,6 +145,24 @@ describe('AlertMonitor on failing storage', () => {
       expect((await check)?.fired).toEqual(['cpu']);
     });
 
+    it('a rule whose values cannot be read is logged and left for the next check', async () => {
+      await env.log('mem', 1, T0 + 100);
+      await env.monitor.register([['mem', 'MAX', '60', '5']]);
+      await env.log('cpu', 9, T0 + 500);
+      await env.log('mem', 9, T0 + 600);
+      const aggregate = env.metrics.aggregate.bind(env.metrics);
+      env.metrics.aggregate = (id, ...rest) =>
+        id === 'cpu'
+          ? Promise.reject(new Error('chunk checksum mismatch'))
+          : aggregate(id, ...rest);
+      expect((await env.checkAt(T0 + 1000))?.fired).toEqual(['mem']);
+      expect(errors).toEqual([
+        expect.stringMatching(/^alert rule cpu MAX 60 5 not checked: chunk/),
+      ]);
+      env.metrics.aggregate = aggregate;
+      expect((await env.checkAt(T0 + 2000))?.fired).toEqual(['cpu']);
+    });
+
     it('a failed checkpoint save is logged, and the checkpoints are saved at shutdown', async () => {
       await env.log('cpu', 9, T0 + 500);
       env.fs.inject({ kind: 'write', path: 'rules.json.tmp' });

@@ -40,7 +40,7 @@ export async function startMonitor(dir: string, clock: ManualClock, fs = new Fau
     await monitor.beforeApplicationShutdown();
     await files.onApplicationShutdown();
   };
-  return { monitor, files, store, fs, log, checkAt, close };
+  return { monitor, metrics, files, store, fs, log, checkAt, close };
 }
 
 /** The lines of alerts.jsonl (a line that does not parse fails the test). */
