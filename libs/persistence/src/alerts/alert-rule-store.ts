@@ -19,6 +19,11 @@ import { RulesSave } from './rules-save';
  * at a time; those requested while one runs share the next (with the newest snapshot). A rule
  * whose save failed is removed from memory and from the waiting snapshot, so no later save writes
  * it. A check's checkpoints enter the rules only after its journal lines are durable.
+ *
+ * Over ~200 lines on purpose: the rules, the unconfirmed registrations and the save queue keep
+ * one invariant together (no snapshot holds a refused rule or an unjournaled checkpoint); split
+ * into two classes they would share the same mutable maps. File I/O is in rules-file.ts and
+ * alert-journal.ts.
  */
 @Injectable()
 export class AlertRuleStore implements OnModuleInit {
