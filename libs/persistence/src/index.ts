@@ -7,4 +7,9 @@ export type { Durability, StorageOptions } from './storage-options';
 export type { SeriesVisitor } from './series/series-visitor';
 export { AlertRuleStore } from './alerts/alert-rule-store';
 export { ruleKey } from './alerts/alert-rule';
-export type { StoredAlertRule } from './alerts/alert-rule';
+export type {
+  AlertCheckResult,
+  NewAlertRule,
+  RuleCheckpoint,
+  StoredAlertRule,
+} from './alerts/alert-rule';

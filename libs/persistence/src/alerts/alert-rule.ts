@@ -14,6 +14,27 @@ export interface StoredAlertRule {
   firing: boolean;
 }
 
+/** What NEW-ALERT registers: the rule without its checking state. */
+export type NewAlertRule = Pick<StoredAlertRule, 'id' | 'op' | 'secs' | 'limit'>;
+
+/** Where one checked rule's checkpoint moves to once the check's journal lines are durable. */
+export interface RuleCheckpoint {
+  /** The rule as the check read it (a copy from `AlertRuleStore.all()`). */
+  rule: StoredAlertRule;
+  checkedUpTo: number;
+  firing: boolean;
+}
+
+/**
+ * What one alert check computed, for the store to commit in this order: the journal lines are
+ * appended and synced, and only then do the checkpoints move and get saved.
+ */
+export interface AlertCheckResult {
+  /** One JSON object per journal line. */
+  journal: readonly object[];
+  checkpoints: readonly RuleCheckpoint[];
+}
+
 /** Two registrations of the same rule (same id, op, secs and limit) are one rule. */
 export const ruleKey = (r: { id: string; op: string; secs: number; limit: number }): string =>
   `${r.id} ${r.op} ${r.secs} ${r.limit}`;
