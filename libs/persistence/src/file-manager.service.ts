@@ -6,7 +6,6 @@ import {
   OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CorruptBlockError, openBlock } from './block/block-reader';
 import { BLOCK_SUFFIX } from './block/block-format';
@@ -14,12 +13,15 @@ import { FlushEntry, writeBlock } from './block/block-writer';
 import { CLOCK, systemClock } from './clock';
 import type { Clock } from './clock';
 import { listSequenced } from './fs-util';
+import { nodeStorageFs } from './io/node-storage-fs';
+import { STORAGE_FS } from './io/storage-fs';
+import type { StorageFs } from './io/storage-fs';
 import { PendingBatch } from './series/pending-batch';
 import { SeriesScanner } from './series/series-scanner';
 import { Series } from './series/series';
 import { SeriesStore } from './series/series-store';
 import { SeriesVisitor } from './series/series-visitor';
-import { STORAGE_OPTIONS } from './storage-options';
+import { DEFAULT_RETRY_MS, STORAGE_OPTIONS } from './storage-options';
 import type { StorageOptions } from './storage-options';
 import { encodeWalRecord } from './wal/wal-format';
 import { WriteAheadLog } from './wal/write-ahead-log';
@@ -32,9 +34,6 @@ import { WriteAheadLog } from './wal/write-ahead-log';
  * in: blocking there measured 2.5x slower).
  */
 const INLINE_COMMIT_VALUES = 4;
-
-/** Wait before retrying a block write that failed (the data stays safe in the WAL meanwhile). */
-const FLUSH_RETRY_MS = 5_000;
 
 /**
  * Durable per-metric storage. LOG values are group-committed to a write-ahead log (one write and
@@ -65,18 +64,23 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(STORAGE_OPTIONS) private readonly options: StorageOptions,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+    @Optional() @Inject(STORAGE_FS) private readonly fs: StorageFs = nodeStorageFs,
   ) {
     this.dataDir = resolve(options.dataDir);
     this.walDir = join(this.dataDir, 'wal');
     this.blockDir = join(this.dataDir, 'blocks');
-    this.wal = new WriteAheadLog(this.walDir, options.durability === 'fsync');
+    this.wal = new WriteAheadLog(this.walDir, options.durability === 'fsync', fs, clock);
+  }
+
+  private get retryMs(): number {
+    return this.options.retryMs ?? DEFAULT_RETRY_MS;
   }
 
   /** Recovers blocks and the WAL before the listener opens: the data is queryable once this ends. */
   async onModuleInit(): Promise<void> {
-    const started = Date.now();
-    await mkdir(this.walDir, { recursive: true });
-    await mkdir(this.blockDir, { recursive: true });
+    const started = this.clock.now();
+    await this.fs.mkdir(this.walDir);
+    await this.fs.mkdir(this.blockDir);
     const coveredUpTo = await this.loadBlocks();
     const report = await this.wal.replay(coveredUpTo, (batch) => {
       const series = batch.ids.map((id) => this.store.getOrCreate(id));
@@ -92,7 +96,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     await this.wal.startSegment(Math.max(report.lastSeq, coveredUpTo));
     this.logger.log(
       `opened storage in ${this.dataDir}: ${this.store.size} metrics, ${this.store.blockFiles.length} blocks, ` +
-        `${report.values} values replayed from ${report.segments} WAL segments in ${Date.now() - started} ms`,
+        `${report.values} values replayed from ${report.segments} WAL segments in ${this.clock.now() - started} ms`,
     );
     await this.maybeRotateForFlush();
   }
@@ -177,7 +181,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   /** Runs only between commits (or before the listener opens): the WAL is never written meanwhile. */
   private async maybeRotateForFlush(): Promise<void> {
     if (this.flush || this.store.headValues < this.options.flushValues) return;
-    if (Date.now() - this.lastFlushFailure < FLUSH_RETRY_MS) return;
+    if (this.clock.now() - this.lastFlushFailure < this.retryMs) return;
     await this.startFlush();
   }
 
@@ -192,8 +196,8 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     const seq = ++this.blockSeq;
     for (;;) {
       try {
-        const block = await writeBlock(this.blockDir, seq, entries, walCoveredUpTo);
-        const handle = await open(block.path, 'r');
+        const block = await writeBlock(this.blockDir, seq, entries, walCoveredUpTo, this.fs);
+        const handle = await this.fs.open(block.path, 'read');
         this.store.installBlock(handle, block.table, block.runs);
         await this.wal.removeUpTo(walCoveredUpTo);
         this.logger.log(
@@ -201,13 +205,13 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
         );
         return;
       } catch (error) {
-        this.lastFlushFailure = Date.now();
+        this.lastFlushFailure = this.clock.now();
         this.logger.error(
           `could not write block ${seq} (retrying; data is safe in the WAL): ${describe(error)}`,
         );
         if (this.closed) throw error;
         await new Promise<void>((wake) => {
-          const timer = setTimeout(wake, FLUSH_RETRY_MS);
+          const timer = setTimeout(wake, this.retryMs);
           this.wakeRetry = () => {
             clearTimeout(timer);
             wake();
@@ -218,19 +222,19 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async loadBlocks(): Promise<number> {
-    for (const name of await readdir(this.blockDir)) {
-      if (name.endsWith('.tmp')) await unlink(join(this.blockDir, name));
+    for (const name of await this.fs.readdir(this.blockDir)) {
+      if (name.endsWith('.tmp')) await this.fs.unlink(join(this.blockDir, name));
     }
     let coveredUpTo = 0;
-    for (const { seq, path } of await listSequenced(this.blockDir, BLOCK_SUFFIX)) {
+    for (const { seq, path } of await listSequenced(this.blockDir, BLOCK_SUFFIX, this.fs)) {
       this.blockSeq = Math.max(this.blockSeq, seq);
       try {
-        const block = await openBlock(path);
+        const block = await openBlock(path, this.fs);
         this.store.installBlock(block.handle, block.table, block.runs);
         coveredUpTo = Math.max(coveredUpTo, block.footer.walCoveredUpTo);
       } catch (error) {
         if (!(error instanceof CorruptBlockError)) throw error;
-        await rename(path, `${path}.corrupt`);
+        await this.fs.rename(path, `${path}.corrupt`);
         this.logger.error(
           `dropped corrupt block ${path} (${error.message}); kept as ${path}.corrupt`,
         );

@@ -1,4 +1,4 @@
-import { FileHandle } from 'node:fs/promises';
+import type { StorageFile } from '../io/storage-fs';
 import { ChunkTable } from './chunk-table';
 import { HeadSeries } from './head-series';
 import { RunningSummary } from './running-summary';
@@ -22,7 +22,7 @@ export const RUN_SUMMARY_CHUNKS = 2;
  */
 export class SeriesStore {
   private readonly byId = new Map<string, Series>();
-  readonly blockFiles: FileHandle[] = [];
+  readonly blockFiles: StorageFile[] = [];
   /** Per block file (same index): the summaries of all its chunks, each metric's rows together. */
   readonly blockTables: ChunkTable[] = [];
   /**
@@ -90,7 +90,7 @@ export class SeriesStore {
    * Registers a block: its chunk table, and for each metric the rows of its chunks there, in place
    * of the head the block was written from.
    */
-  installBlock(handle: FileHandle, table: ChunkTable, runs: readonly BlockRun[]): number {
+  installBlock(handle: StorageFile, table: ChunkTable, runs: readonly BlockRun[]): number {
     const block = this.blockFiles.push(handle) - 1;
     this.blockTables.push(table);
     const summaries = new ChunkTable(1);

@@ -1,6 +1,7 @@
-import { constants, writeSync } from 'node:fs';
-import { FileHandle, open, readFile, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Clock, systemClock } from '../clock';
+import { nodeStorageFs } from '../io/node-storage-fs';
+import type { StorageFile, StorageFs } from '../io/storage-fs';
 import { fsyncDirectory, listSequenced, sequencedName } from '../fs-util';
 import { DecodedBatch, decodeWalRecord } from './wal-format';
 
@@ -11,7 +12,6 @@ const SUFFIX = '.wal';
  * Replay stops at the zeros (a record length of 0).
  */
 const PREALLOCATE_BYTES = 8 * 1024 * 1024;
-let zeros: Buffer | undefined;
 const PREALLOCATE_RETRY_MS = 5_000;
 
 export interface ReplayReport {
@@ -31,7 +31,7 @@ export interface ReplayReport {
  * storage (the kernel issues the device flush), so one syscall does what write + fdatasync did.
  */
 export class WriteAheadLog {
-  private handle: FileHandle | undefined;
+  private handle: StorageFile | undefined;
   private offset = 0;
   private needsRepair = false;
   private allocated = 0;
@@ -45,19 +45,21 @@ export class WriteAheadLog {
   constructor(
     private readonly dir: string,
     private readonly dsync = false,
+    private readonly fs: StorageFs = nodeStorageFs,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Replays every segment after `coveredUpTo` in order, cutting torn tails; removes covered ones. */
   async replay(coveredUpTo: number, onBatch: (batch: DecodedBatch) => void): Promise<ReplayReport> {
     const report: ReplayReport = { segments: 0, records: 0, values: 0, cut: [], lastSeq: 0 };
-    for (const segment of await listSequenced(this.dir, SUFFIX)) {
+    for (const segment of await listSequenced(this.dir, SUFFIX, this.fs)) {
       report.lastSeq = segment.seq;
       if (segment.seq <= coveredUpTo) {
-        await unlink(segment.path);
+        await this.fs.unlink(segment.path);
         continue;
       }
       report.segments++;
-      const file = await readFile(segment.path);
+      const file = await this.fs.readFile(segment.path);
       let offset = 0;
       for (let rec = decodeWalRecord(file, offset); rec; rec = decodeWalRecord(file, offset)) {
         onBatch(rec.batch);
@@ -66,7 +68,7 @@ export class WriteAheadLog {
         offset = rec.next;
       }
       if (offset < file.length) {
-        await truncate(segment.path, offset);
+        await this.fs.truncate(segment.path, offset);
         // Zeros past the last record are preallocated space, not damage: only report real bytes.
         const torn = lastNonZero(file, offset) - offset;
         if (torn > 0) report.cut.push({ path: segment.path, offset, bytes: torn });
@@ -83,15 +85,14 @@ export class WriteAheadLog {
     await this.handle?.truncate(this.offset);
     await this.handle?.close();
     this.seq = afterSeq + 1;
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC;
-    this.handle = await open(
+    this.handle = await this.fs.open(
       join(this.dir, sequencedName(this.seq, SUFFIX)),
-      this.dsync ? flags | constants.O_DSYNC : flags,
+      this.dsync ? 'create-dsync' : 'create',
     );
     this.offset = 0;
     this.allocated = 0;
     this.needsRepair = false;
-    await fsyncDirectory(this.dir);
+    await fsyncDirectory(this.dir, this.fs);
     this.preallocate();
     await this.extending; // the first fill starts at offset 0: no record may race it
     return previous;
@@ -114,8 +115,8 @@ export class WriteAheadLog {
         const length = record.length - written;
         const at = this.offset + written;
         const bytesWritten = inline
-          ? writeSync(handle.fd, record, written, length, at)
-          : (await handle.write(record, written, length, at)).bytesWritten;
+          ? handle.writeSync(record, written, length, at)
+          : await handle.write(record, written, length, at);
         if (bytesWritten === 0) throw new Error(`short write at ${at}`);
         written += bytesWritten;
       }
@@ -131,12 +132,12 @@ export class WriteAheadLog {
 
   async removeUpTo(seq: number): Promise<number> {
     let removed = 0;
-    for (const segment of await listSequenced(this.dir, SUFFIX)) {
+    for (const segment of await listSequenced(this.dir, SUFFIX, this.fs)) {
       if (segment.seq > seq) break;
-      await unlink(segment.path);
+      await this.fs.unlink(segment.path);
       removed++;
     }
-    if (removed) await fsyncDirectory(this.dir);
+    if (removed) await fsyncDirectory(this.dir, this.fs);
     return removed;
   }
 
@@ -147,12 +148,12 @@ export class WriteAheadLog {
     if (handle) {
       // Give back the preallocated zeros: a closed segment is exactly its records.
       await handle.truncate(this.offset).catch(() => undefined);
-      await handle.datasync().catch(() => undefined);
+      await handle.sync(true).catch(() => undefined);
       await handle.close();
     }
   }
 
-  private async repair(handle: FileHandle): Promise<void> {
+  private async repair(handle: StorageFile): Promise<void> {
     await this.extending;
     await handle.truncate(this.offset);
     this.allocated = this.offset;
@@ -162,18 +163,17 @@ export class WriteAheadLog {
   /** Writes zeros past the allocated end in the background (pwrite: no conflict with appends). */
   private preallocate(): void {
     const handle = this.handle;
-    if (!handle || this.extending || Date.now() < this.preallocateAfter) return;
-    zeros ??= Buffer.alloc(PREALLOCATE_BYTES);
+    if (!handle || this.extending || this.clock.now() < this.preallocateAfter) return;
     const at = Math.max(this.allocated, this.offset);
     this.extendingFrom = at;
     this.extending = handle
-      .write(zeros, 0, zeros.length, at)
-      .then(({ bytesWritten }) => {
+      .zeroFill(at, PREALLOCATE_BYTES)
+      .then((bytesWritten) => {
         if (this.handle === handle) this.allocated = at + bytesWritten;
       })
       // A full disk shows up in the appends, where it is answered 500; retry the fill later.
       .catch(() => {
-        this.preallocateAfter = Date.now() + PREALLOCATE_RETRY_MS;
+        this.preallocateAfter = this.clock.now() + PREALLOCATE_RETRY_MS;
       })
       .finally(() => {
         this.extending = undefined;
@@ -181,7 +181,7 @@ export class WriteAheadLog {
       });
   }
 
-  private requireHandle(): FileHandle {
+  private requireHandle(): StorageFile {
     if (!this.handle) throw new Error('write-ahead log is closed');
     return this.handle;
   }
