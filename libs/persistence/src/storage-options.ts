@@ -19,3 +19,6 @@ export const STORAGE_OPTIONS = Symbol('STORAGE_OPTIONS');
 export const DEFAULT_FLUSH_VALUES = 1_000_000;
 
 export const DEFAULT_RETRY_MS = 5_000;
+
+/** The setting that names the data directory, for messages about it. */
+export const DATA_DIR_SETTING = 'PULSE_DATA_DIR';

@@ -1,7 +1,7 @@
 import { nodeStorageFs } from '../io/node-storage-fs';
 import type { StorageFile, StorageFs } from '../io/storage-fs';
 import { ChunkTable } from '../series/chunk-table';
-import type { BlockRun } from '../series/series-store';
+import type { BlockRun } from './block-run';
 import {
   BlockFooter,
   FOOTER_BYTES,

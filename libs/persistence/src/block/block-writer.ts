@@ -3,7 +3,7 @@ import { nodeStorageFs } from '../io/node-storage-fs';
 import type { StorageFile, StorageFs } from '../io/storage-fs';
 import { ChunkSummary, ChunkTable } from '../series/chunk-table';
 import { HeadSeries } from '../series/head-series';
-import type { BlockRun } from '../series/series-store';
+import type { BlockRun, FlushEntry } from './block-run';
 import { fsyncDirectory, sequencedName } from '../fs-util';
 import {
   BLOCK_SUFFIX,
@@ -13,11 +13,6 @@ import {
   encodeFooter,
   paddedChunkBytes,
 } from './block-format';
-
-export interface FlushEntry {
-  id: string;
-  head: HeadSeries;
-}
 
 /**
  * The new block: one chunk table for all its chunks (location = byte offset in the file), and

@@ -3,15 +3,8 @@ import { ChunkTable } from './chunk-table';
 import { HeadSeries } from './head-series';
 import { RunningSummary } from './running-summary';
 import { Series } from './series';
-import { FlushEntry } from '../block/block-writer';
+import type { BlockRun, FlushEntry } from '../block/block-run';
 import { detachedString } from '../detached-string';
-
-/** One metric's chunks in a block: rows [first, end) of the block's chunk table. */
-export interface BlockRun {
-  id: string;
-  first: number;
-  end: number;
-}
 
 /** Runs of at least this many chunks get a summary of their own (see blockRunSummaries). */
 export const RUN_SUMMARY_CHUNKS = 2;
