@@ -33,7 +33,7 @@ export async function openBlock(path: string, fs: StorageFs = nodeStorageFs): Pr
     if (checksum(index) !== footer.indexCrc) throw new CorruptBlockError('index checksum mismatch');
     return { handle, footer, ...decodeIndex(index) };
   } catch (error) {
-    await handle.close();
+    await handle.close().catch(() => undefined); // the read's error is the one to report
     throw error;
   }
 }

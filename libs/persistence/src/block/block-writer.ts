@@ -51,9 +51,13 @@ export async function writeBlock(
   try {
     await writeFully(handle, [data, index, footer]);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    // The write's error is the one to report; the temporary file is truncated by the retry's
+    // open, or removed at the next start.
+    await handle.close().catch(() => undefined);
+    throw error;
   }
+  await handle.close(); // a failed close may mean a failed write-back: not renamed into place
   await fs.rename(temporary, path);
   await fsyncDirectory(dir, fs);
   return { path, bytes: data.length + index.length + footer.length, values, table, runs };

@@ -85,9 +85,11 @@ export const nodeStorageFs: StorageFs = {
     const handle = await open(dir, 'r');
     try {
       await handle.sync();
-    } finally {
-      await handle.close();
+    } catch (error) {
+      await handle.close().catch(() => undefined); // the fsync's error is the one to report
+      throw error;
     }
+    await handle.close();
   },
 };
 

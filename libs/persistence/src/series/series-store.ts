@@ -108,11 +108,18 @@ export class SeriesStore {
     return block;
   }
 
+  /** Closes every block file (all are tried); throws the first failure after trying them all. */
   async closeBlocks(): Promise<number> {
     const files = this.blockFiles.splice(0);
     this.blockTables.length = 0;
     this.blockRunSummaries.length = 0;
-    await Promise.all(files.map((f) => f.close()));
+    const results = await Promise.allSettled(files.map((f) => f.close()));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) {
+      throw new Error(`could not close ${failed.length} of ${files.length} block files`, {
+        cause: failed[0].reason,
+      });
+    }
     return files.length;
   }
 }
