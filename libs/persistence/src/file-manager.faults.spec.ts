@@ -128,43 +128,53 @@ describe('FileManager on failing I/O', () => {
     expect(await valuesOf(await start(), 'e')).toEqual(range(1, 13));
   });
 
-  it('answers a failed WAL rotation (EMFILE) without crashing, serves on and flushes later (defect 6)', async () => {
-    const unhandled: unknown[] = [];
-    const record = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', record);
-    try {
-      const fs = new FaultyFs();
-      const fm = await start({ flushValues: 10, fs });
-      const rotation = fs.inject({ kind: 'open', path: '/wal/', errno: 'EMFILE' });
-      const acknowledged: number[] = [];
-      const settle = async (values: number[]) => {
-        try {
-          await fm.append(
-            values.map(() => 'f'),
-            values,
-          );
-          acknowledged.push(...values);
-        } catch (error) {
-          expect((error as NodeJS.ErrnoException).code).toBe('EMFILE');
+  it.each([
+    ['EMFILE', 'open' as const, '/wal/'],
+    ['ENOSPC', 'open' as const, '/wal/'],
+    ['EIO', 'fsync' as const, /\/wal$/],
+  ])(
+    'survives a failed WAL rotation (%s on %s) without crashing, serves on and flushes later (defect 6)',
+    async (errno, kind, path) => {
+      const unhandled: unknown[] = [];
+      const record = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', record);
+      try {
+        const fs = new FaultyFs();
+        const fm = await start({ flushValues: 10, fs });
+        const rotation = fs.inject({ kind, path, errno });
+        const acknowledged: number[] = [];
+        const rejected: number[] = [];
+        const settle = async (values: number[]) => {
+          try {
+            await fm.append(
+              values.map(() => 'f'),
+              values,
+            );
+            acknowledged.push(...values);
+          } catch {
+            rejected.push(...values); // a 500: must never become visible
+          }
+        };
+        await settle(range(1, 10)); // reaches flushValues: the rotation fails
+        await until(() => rotation.hits === 1);
+        for (let v = 11; v <= 30; v++) {
+          await settle([v]);
+          await new Promise((resolve) => setTimeout(resolve, 2));
         }
-      };
-      await settle(range(1, 10)); // reaches flushValues: the rotation fails
-      await until(() => rotation.hits === 1);
-      for (let v = 11; v <= 30; v++) {
-        await settle([v]);
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await until(async () => (await blockFiles()).length > 0); // retried: flushed
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(unhandled).toEqual([]);
+        expect(acknowledged).toEqual(expect.arrayContaining(range(11, 30)));
+        expect(await valuesOf(fm, 'f')).toEqual(acknowledged);
+        await stop(fm);
+        const values = await valuesOf(await start(), 'f');
+        expect(values).toEqual(acknowledged);
+        for (const v of rejected) expect(values).not.toContain(v);
+      } finally {
+        process.off('unhandledRejection', record);
       }
-      await until(async () => (await blockFiles()).length > 0);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(unhandled).toEqual([]);
-      expect(acknowledged).toEqual(expect.arrayContaining(range(11, 30)));
-      expect(await valuesOf(fm, 'f')).toEqual(acknowledged);
-      await stop(fm);
-      expect(await valuesOf(await start(), 'f')).toEqual(acknowledged);
-    } finally {
-      process.off('unhandledRejection', record);
-    }
-  });
+    },
+  );
 
   it('leaves no WAL segment behind after a start and stop with no values', async () => {
     await stop(await start());
