@@ -19,7 +19,10 @@ export interface FaultSpec {
   short?: boolean;
 }
 
-/** A fault being applied; `hits` counts the calls it affected. */
+/**
+ * A fault being applied; `hits` counts the calls it affected. When two faults cover one call,
+ * the one injected first is applied (the other still counts the call towards its `nth`).
+ */
 export class InjectedFault {
   hits = 0;
   private seen = 0;
@@ -31,7 +34,7 @@ export class InjectedFault {
     private readonly onRemove: (fault: InjectedFault) => void,
   ) {}
 
-  /** Whether this call is affected (counts it as seen if it matches). */
+  /** Whether this call is in the fault's range (counts it as seen if it matches). */
   takes(kind: FsCallKind, path: string): boolean {
     const { spec } = this;
     if (this.removed || spec.kind !== kind) return false;
@@ -42,9 +45,7 @@ export class InjectedFault {
     }
     this.seen++;
     const first = spec.nth ?? 1;
-    if (this.seen < first || this.seen >= first + (spec.times ?? 1)) return false;
-    this.hits++;
-    return true;
+    return this.seen >= first && this.seen < first + (spec.times ?? 1);
   }
 
   waitForRelease(): Promise<void> {
@@ -130,6 +131,7 @@ export class FaultyFs implements StorageFs {
     let taken: InjectedFault | undefined;
     // Every fault sees every call (so that `nth` counts are each fault's own).
     for (const fault of this.faults) if (fault.takes(kind, path) && !taken) taken = fault;
+    if (taken) taken.hits++; // only the fault applied counts the call as a hit
     return taken;
   }
 
