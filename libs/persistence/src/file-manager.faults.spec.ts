@@ -213,6 +213,23 @@ describe('FileManager on failing I/O', () => {
     await start(); // would throw if the lock were still held
   });
 
+  it('fails start-up on an I/O error reading the data, in one line naming the directory', async () => {
+    const fm = await start();
+    await fm.append(['j'], [1]);
+    await stop(fm);
+    const fs = new FaultyFs();
+    fs.inject({ kind: 'read', path: '/blocks/', errno: 'EIO' }); // the shutdown flushed it
+    const failing = new FileManager(
+      { dataDir: dir, durability: 'fsync', flushValues: 10 },
+      undefined,
+      fs,
+    );
+    await expect(failing.onModuleInit()).rejects.toThrow(
+      new RegExp(`^data directory ${dir} \\(PULSE_DATA_DIR\\) could not be recovered: EIO: .*blk`),
+    );
+    expect(await valuesOf(await start(), 'j')).toEqual([1]); // and the lock was let go
+  });
+
   it('fails to create an unusable data directory with one line naming it and the cause (defect 8)', async () => {
     const file = join(dir, 'plain-file');
     await writeFile(file, 'x');

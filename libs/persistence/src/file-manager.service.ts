@@ -20,7 +20,7 @@ import { StorageLayout, ensureDataDir, recoverStorage } from './recovery/recover
 import { SeriesScanner } from './series/series-scanner';
 import { SeriesStore } from './series/series-store';
 import { SeriesVisitor } from './series/series-visitor';
-import { DEFAULT_RETRY_MS, STORAGE_OPTIONS } from './storage-options';
+import { DATA_DIR_SETTING, DEFAULT_RETRY_MS, STORAGE_OPTIONS } from './storage-options';
 import type { StorageOptions } from './storage-options';
 import { WriteAheadLog } from './wal/write-ahead-log';
 
@@ -76,7 +76,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
       );
     } catch (error) {
       await this.release();
-      throw error;
+      throw recoveryError(this.layout.dataDir, error);
     }
     this.flusher = new BlockFlusher(this.store, this.wal, this.fs, this.clock, {
       blockDir: this.layout.blockDir,
@@ -153,4 +153,16 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
       this.state = 'closed';
     }
   }
+}
+
+/** A start-up failure as one line naming the data directory (the messages of ours already do). */
+function recoveryError(dataDir: string, error: unknown): Error {
+  if (error instanceof Error && error.message.startsWith('data directory ')) return error;
+  const cause = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return new Error(
+    `data directory ${dataDir} (${DATA_DIR_SETTING}) could not be recovered: ${cause}`,
+    {
+      cause: error,
+    },
+  );
 }
