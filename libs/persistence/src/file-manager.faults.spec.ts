@@ -1,3 +1,8 @@
+/**
+ * FileManager on failing I/O (FaultyFs): one test per defect of issue 10 that lives in storage,
+ * each failing on the code before its fix. Over 200 lines because each case drives the whole
+ * store through a failure, a retry and a restart.
+ */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

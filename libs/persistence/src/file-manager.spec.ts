@@ -1,3 +1,8 @@
+/**
+ * FileManager through its public API on a real temporary directory: the lifecycle as a whole
+ * (acknowledge, restart, recover, flush, read). Over 200 lines because each case needs the whole
+ * store; the parts have their own specs (wal/, block/, series/), the failures file-manager.faults.
+ */
 import {
   copyFile,
   mkdtemp,
