@@ -11,7 +11,6 @@ import { FileManager } from './file-manager.service';
 import type { StorageFs } from './io/storage-fs';
 import { SeriesVisitor } from './series/series-visitor';
 import { FaultyFs } from './testing/faulty-fs';
-import type { FsCallKind } from './io/storage-fs';
 
 /** The values a scan delivers, raw (no summaries taken). */
 class Values implements SeriesVisitor {
@@ -38,21 +37,6 @@ async function until(condition: () => boolean | Promise<boolean>, ms = 5000): Pr
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
-
-const ALL_KINDS: FsCallKind[] = [
-  'open',
-  'close',
-  'read',
-  'write',
-  'fsync',
-  'ftruncate',
-  'zero-fill',
-  'stat',
-  'rename',
-  'unlink',
-  'readdir',
-  'mkdir',
-];
 
 describe('FileManager on failing I/O', () => {
   let dir: string;
@@ -212,7 +196,7 @@ describe('FileManager on failing I/O', () => {
     const fs = new FaultyFs();
     const fm = await start({ fs });
     await fm.append(['i'], [1]);
-    for (const kind of ALL_KINDS) fs.inject({ kind, times: Infinity });
+    fs.failAll();
     await stop(fm).catch(() => undefined);
     fs.clear();
     await start(); // would throw if the lock were still held

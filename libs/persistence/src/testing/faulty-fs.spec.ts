@@ -115,6 +115,17 @@ describe('FaultyFs', () => {
     expect(await fs.readdir(dir)).toEqual(['sub']);
   });
 
+  it('failAll() fails every kind of call until clear()', async () => {
+    const file = await fs.open(join(dir, 'f'), 'create');
+    fs.failAll('EROFS');
+    expect((await rejection(fs.readdir(dir)))?.code).toBe('EROFS');
+    expect((await rejection(file.sync()))?.code).toBe('EROFS');
+    expect((await rejection(file.close()))?.code).toBe('EROFS');
+    fs.clear();
+    await file.close();
+    expect(await fs.readdir(dir)).toEqual(['f']);
+  });
+
   it('builds errors shaped like node:fs errors', () => {
     const error = fsError('ENOSPC', 'write', '/x/y');
     expect(error.message).toBe("ENOSPC: injected write failure, '/x/y'");

@@ -1,4 +1,5 @@
 import { nodeStorageFs } from '../io/node-storage-fs';
+import { FS_CALL_KINDS } from '../io/storage-fs';
 import type { FsCallKind, OpenMode, StorageFile, StorageFs } from '../io/storage-fs';
 import { FaultSpec, InjectedFault, fsError } from './injected-fault';
 
@@ -21,6 +22,16 @@ export class FaultyFs implements StorageFs {
     });
     this.faults.push(fault);
     return fault;
+  }
+
+  /**
+   * Fails every call of every kind from now on (until clear()). With it a test can stand in for
+   * a crash in-process: `failAll(); await fm.onApplicationShutdown(); clear()` writes nothing
+   * more (no flush, no trim, the WAL keeps its preallocated zeros) but lets the data-directory
+   * lock go, so a new FileManager can recover the directory as after a kill.
+   */
+  failAll(errno = 'EIO'): void {
+    for (const kind of FS_CALL_KINDS) this.inject({ kind, errno, times: Infinity });
   }
 
   /** Removes every fault and lets every hung call go on. */
