@@ -4,10 +4,11 @@
  * message around it). Anything else gives its message.
  */
 export function describeFsError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as NodeJS.ErrnoException).code;
-  const match = code ? /^[A-Z0-9_]+: ([^,]*)/.exec(error.message) : null;
-  return match ? `${match[1]} (${code})` : error.message.split('\n')[0];
+  // Duck-typed: an error from another realm (a vm context, as under Jest) is no `instanceof Error`.
+  const { message, code } = (error ?? {}) as Partial<NodeJS.ErrnoException>;
+  if (typeof message !== 'string') return String(error);
+  const match = code ? /^[A-Z0-9_]+: ([^,]*)/.exec(message) : null;
+  return match ? `${match[1]} (${code})` : message.split('\n')[0];
 }
 
 /** The errno code of a failed call, if it has one. */
