@@ -78,8 +78,11 @@ export class BlockFlusher {
     this.wakeRetry();
     await this.running;
     if (this.frozen) {
+      const { seq, step } = this.frozen;
       this.logger.error(
-        `block ${this.frozen.seq} is still not written; the WAL keeps its values for the next start`,
+        step === 'trim'
+          ? `block ${seq} is in place but the WAL is not trimmed; the next start trims it`
+          : `block ${seq} is still not written; the WAL keeps its values for the next start`,
       );
       return;
     }
