@@ -102,6 +102,20 @@ describe('FileManager on failing I/O', () => {
     expect(await valuesOf(await start(), 'd')).toEqual(range(1, 10));
   });
 
+  it('keeps each value once across a restart when the WAL trim fails until shutdown', async () => {
+    const fs = new FaultyFs();
+    const fm = await start({ flushValues: 10, fs, retryMs: 3_600_000 });
+    const trim = fs.inject({ kind: 'unlink', path: '/wal/', times: Infinity });
+    await fm.append(Array(10).fill('k'), range(1, 10)); // block installed, trim fails
+    await until(() => trim.hits === 1);
+    await fm.append(Array(2).fill('k'), [11, 12]);
+    await stop(fm); // no second block: the first one's trim still waits
+    expect(await blockFiles()).toHaveLength(1);
+    fs.clear();
+    const again = await start();
+    expect(await valuesOf(again, 'k')).toEqual(range(1, 12)); // covered segments not replayed
+  });
+
   it('never deletes WAL values that no installed block holds, when block writes fail until shutdown (defect 5)', async () => {
     const fs = new FaultyFs();
     // No retry before shutdown: the only retry is the one shutdown asks for.
