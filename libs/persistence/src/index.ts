@@ -13,3 +13,6 @@ export type {
   RuleCheckpoint,
   StoredAlertRule,
 } from './alerts/alert-rule';
+export { STORAGE_FS } from './io/storage-fs';
+export type { FsCallKind, OpenMode, StorageFile, StorageFs } from './io/storage-fs';
+export { nodeStorageFs } from './io/node-storage-fs';
