@@ -132,6 +132,32 @@ describe('LineTransportServer', () => {
     expect(await again.lineCount(1)).toEqual(['201 b 2']);
   });
 
+  it('answers 500 for the commands of a handler that throws or rejects, and serves on', async () => {
+    server.addHandler('NEW-ALERT', (commands: string[][]) => {
+      if (commands[0][0] === 'throw') throw new Error('handler bug');
+      return commands[0][0] === 'reject'
+        ? Promise.reject(new Error('disk on fire'))
+        : Promise.resolve(['too', 'many', 'replies']);
+    });
+    const c = await client();
+    c.socket.write('NEW-ALERT throw\nLOG a 1\nNEW-ALERT reject\nNEW-ALERT wrong-count\nLOG b 2\n');
+    expect(await c.lineCount(5)).toEqual([
+      Replies.internalError,
+      '201 a 1',
+      Replies.internalError,
+      Replies.internalError,
+      '201 b 2',
+    ]);
+  });
+
+  it('routes only protocol verbs with a handler, scheduled as their pattern extras declare', () => {
+    server.addHandler('NEW-ALERT', async () => [], false, { writeOnly: true });
+    expect(server.route('LOG')?.writeOnly).toBe(false); // added without extras
+    expect(server.route('NEW-ALERT')?.writeOnly).toBe(true);
+    server.addHandler('STATS', async () => []);
+    expect(server.route('STATS')).toBeUndefined(); // not a verb of PROTOCOL.md
+  });
+
   it('stops reading from a client that does not read its replies, and catches up later', async () => {
     const c = await client();
     c.socket.pause();
