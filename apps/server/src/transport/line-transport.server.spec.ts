@@ -116,13 +116,13 @@ describe('LineTransportServer', () => {
     expect(c.lines).toEqual(['201 a 1', Replies.lineTooLong]);
   });
 
-  it('answers 503 over the connection limit without a reset, and serves again after', async () => {
+  it('answers 503 over the connection limit at accept, without a line, and serves again after', async () => {
     const held = [await client(), await client(), await client()];
+    await Promise.all(held.map((c) => (c.socket.write('LOG h 1\n'), c.lineCount(1))));
     const extra = await client();
     const errors: Error[] = [];
     extra.socket.on('error', (e) => errors.push(e));
-    extra.socket.write('LOG a 1\n');
-    await extra.until(() => extra.ended);
+    await extra.until(() => extra.ended); // it sent nothing
     expect(extra.lines).toEqual([Replies.busy]);
     expect(errors).toEqual([]);
     held[0].socket.destroy();

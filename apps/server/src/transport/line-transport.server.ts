@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import { COMMAND_VERBS, Replies } from '@app/metrics';
+import { COMMAND_VERBS } from '@app/metrics';
 import { AddressInfo, Server as NetServer, Socket, createServer } from 'node:net';
 import { lastValueFrom } from 'rxjs';
 import { HandlerRoute } from './handler-route';
 import { CONNECTION_WINDOW, LineConnection } from './line-connection';
 import { LineContext } from './line-context';
 import { LinePatternExtras, LineRoute, LineRouter } from './line-route';
+import { refuseBusy } from './refuse-busy';
 import { InFlightCounter } from './run-pipeline';
 import { TransportOptions } from './transport-options';
 
@@ -35,7 +36,7 @@ export class LineTransportServer
   private server: NetServer | undefined;
   /** net.Server#close only stops accepting: open connections are tracked to drain and close them. */
   private readonly connections = new Map<Socket, LineConnection>();
-  /** Connections refused with 503, waiting for their line: destroyed at close if still open. */
+  /** Connections refused with 503, lingering: destroyed at close if still open. */
   private readonly refused = new Set<Socket>();
   private address = '';
   /** One route per verb with a handler, made on first use from the handler's metadata. */
@@ -143,29 +144,12 @@ export class LineTransportServer
 
   private accept(socket: Socket): void {
     if (this.connections.size >= this.options.maxConnections) {
-      this.refuseBusy(socket);
+      this.refused.add(socket);
+      socket.once('close', () => this.refused.delete(socket));
+      refuseBusy(socket);
       return;
     }
     this.connections.set(socket, new LineConnection(socket, this, this, this.options));
     socket.once('close', () => this.connections.delete(socket));
-  }
-
-  /** Over the connection limit: read the first line, answer 503, close with FIN (never a reset). */
-  private refuseBusy(socket: Socket): void {
-    let answered = false;
-    this.refused.add(socket);
-    socket.once('close', () => this.refused.delete(socket));
-    const answer = () => {
-      if (answered) return;
-      answered = true;
-      socket.end(`${Replies.busy}\n`);
-      setTimeout(() => socket.destroy(), 2_000).unref();
-    };
-    socket.setTimeout(this.options.idleTimeoutMs, () => socket.destroy());
-    socket.on('data', (chunk: Buffer) => {
-      if (chunk.includes(10)) answer();
-    });
-    socket.on('end', answer);
-    socket.on('error', () => socket.destroy());
   }
 }
