@@ -132,7 +132,7 @@ describe('LineTransportServer', () => {
     expect(await again.lineCount(1)).toEqual(['201 b 2']);
   });
 
-  it('answers 500 for the commands of a handler that throws or rejects, and serves on', async () => {
+  it('answers 500 for a handler that throws, rejects or miscounts its replies, and serves on', async () => {
     server.addHandler('NEW-ALERT', (commands: string[][]) => {
       if (commands[0][0] === 'throw') throw new Error('handler bug');
       return commands[0][0] === 'reject'
@@ -140,13 +140,16 @@ describe('LineTransportServer', () => {
         : Promise.resolve(['too', 'many', 'replies']);
     });
     const c = await client();
-    c.socket.write('NEW-ALERT throw\nLOG a 1\nNEW-ALERT reject\nNEW-ALERT wrong-count\nLOG b 2\n');
-    expect(await c.lineCount(5)).toEqual([
+    c.socket.write(
+      'NEW-ALERT throw\nLOG a 1\nNEW-ALERT reject\nLOG b 2\nNEW-ALERT wrong-count\nLOG c 3\n',
+    );
+    expect(await c.lineCount(6)).toEqual([
       Replies.internalError,
       '201 a 1',
       Replies.internalError,
-      Replies.internalError,
       '201 b 2',
+      Replies.internalError, // three replies for one command would shift every later reply
+      '201 c 3',
     ]);
   });
 
@@ -156,6 +159,18 @@ describe('LineTransportServer', () => {
     expect(server.route('NEW-ALERT')?.writeOnly).toBe(true);
     server.addHandler('STATS', async () => []);
     expect(server.route('STATS')).toBeUndefined(); // not a verb of PROTOCOL.md
+  });
+
+  it('logs listener errors after start-up (EMFILE on accept) and serves on', async () => {
+    const listener = server.unwrap<import('node:net').Server>();
+    // Without a listener of its own, the second of these would end the process.
+    expect(() => {
+      listener.emit('error', new Error('accept EMFILE'));
+      listener.emit('error', new Error('accept EMFILE'));
+    }).not.toThrow();
+    const c = await client();
+    c.socket.write('LOG ok 1\n');
+    expect(await c.lineCount(1)).toEqual(['201 ok 1']);
   });
 
   it('stops reading from a client that does not read its replies, and catches up later', async () => {

@@ -71,6 +71,7 @@ export class LineTransportServer
     });
   }
 
+  /** Made on first use and kept: Nest registers every handler before it calls listen. */
   route(verb: string): LineRoute | undefined {
     const route = this.routes.get(verb);
     if (route !== undefined || !PROTOCOL_VERBS.has(verb)) return route;
