@@ -1,9 +1,10 @@
 /**
  * Alerts against the built server with a one-second alert period: a broken rule produces the
- * exact log line and a journal line within two periods, an unbroken one neither, and a rule
- * registered before a restart still fires after it.
+ * exact log line and a journal line within two periods, an unbroken one neither, a rule
+ * registered before a restart still fires after it, and a firing whose journal write failed is
+ * journaled by a later check.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineClient } from './support/line-client';
 import { REPLY } from './support/replies';
@@ -21,8 +22,12 @@ async function journal(dataDir: string): Promise<Record<string, unknown>[]> {
 }
 
 /** The journal once it has `count` lines: it is written at the end of the check that logs. */
-async function journalWith(dataDir: string, count: number): Promise<Record<string, unknown>[]> {
-  const deadline = Date.now() + 2000;
+async function journalWith(
+  dataDir: string,
+  count: number,
+  timeoutMs = 2000,
+): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + timeoutMs;
   let entries = await journal(dataDir);
   while (entries.length < count && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
@@ -86,5 +91,27 @@ describe('alerts', () => {
       ]);
     }),
     20_000,
+  );
+
+  it(
+    'journals a firing whose journal write failed at a later check (at least once)',
+    logged(async () => {
+      const dataDir = await freshDataDir();
+      // A directory where the journal goes: every append fails (EISDIR) until it is removed.
+      await mkdir(join(dataDir, 'alerts.jsonl'));
+      const server = await start(dataDir);
+      const client = await LineClient.connect(server.port);
+      expect(await client.request('LOG hot 1')).toBe(REPLY.inserted);
+      expect(await client.request('NEW-ALERT hot MAX 60 5')).toBe(REPLY.alertRegistered);
+      expect(await client.request('LOG hot 9')).toBe(REPLY.inserted);
+      await server.waitForOutput(/alert check failed: .*EISDIR/, 2500);
+      await rmdir(join(dataDir, 'alerts.jsonl'));
+      const [first] = await journalWith(dataDir, 1, 3000);
+      expect(first).toEqual(
+        expect.objectContaining({ state: 'firing', id: 'hot', aggregates: [9] }),
+      );
+      client.destroy();
+    }),
+    15_000,
   );
 });

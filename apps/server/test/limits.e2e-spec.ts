@@ -1,6 +1,7 @@
 /**
- * Load limits: the connection limit answers `503` (received, not reset) and frees its slot when a
- * connection closes; a client that does not read its replies is held back without hurting others.
+ * Load limits: the connection limit answers `503` at accept (received, not reset) and frees its
+ * slot when a connection closes; a client that does not read its replies is held back without
+ * hurting others.
  */
 import { LineClient } from './support/line-client';
 import { firstMismatch, parseResults, REPLY, uniqueId } from './support/replies';
@@ -101,6 +102,17 @@ describe('limits', () => {
         const [fourth, reply] = await connectServed(`LOG ${id} 3`);
         expect(reply).toBe(REPLY.inserted);
         expect(await fourth.request(`QUERY ${id} MIN 0`)).toBe('200 [1.0, 2.0, 3.0]\n');
+      }),
+    );
+
+    it(
+      'answers `503` at once to a connection over the limit that sends nothing, then FIN',
+      logged(async () => {
+        await holdTwo(uniqueId('silent'));
+        const silent = await LineClient.connect(server!.port);
+        expect(await silent.nextLine(2000)).toBe(REPLY.busy);
+        expect(await silent.closed(2000)).toEqual({ ended: true, error: undefined });
+        expect(silent.buffered).toBe(0);
       }),
     );
 

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FileManager } from '@app/persistence';
-import { parseLogArgs, parseQueryArgs } from './command-parser';
-import type { AggregateOp } from './command-parser';
+import { Replies, parseLogArgs, parseQueryArgs, queryResult } from '@app/protocol';
+import type { AggregateOp } from '@app/protocol';
 import { METRICS_OPTIONS } from './metrics-options';
 import type { MetricsOptions } from './metrics-options';
-import { Replies, queryResult } from './replies';
 import { WindowAggregator } from './window-aggregator';
 
 /**

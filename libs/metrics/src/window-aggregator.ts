@@ -1,8 +1,6 @@
 import type { SeriesVisitor } from '@app/persistence';
-import type { AggregateOp } from './command-parser';
-import { DoubleDoubleSum, meanOf } from './double-double';
-import { exactSumQuotient } from './exact-mean';
-import { formatCount, formatFloat } from './float-format';
+import type { AggregateOp } from '@app/protocol';
+import { DoubleDoubleSum, exactSumQuotient, formatCount, formatFloat, meanOf } from '@app/protocol';
 
 /**
  * Values this large could overflow a double-double sum: a window that meets one keeps its values
@@ -69,7 +67,7 @@ export class WindowAggregator implements SeriesVisitor {
     this.extend(min, max);
     this.count += count;
     if (this.exactParts) this.exactParts.push(sumHi, sumLo);
-    else this.sum.addSum({ hi: sumHi, lo: sumLo });
+    else this.sum.addPair(sumHi, sumLo);
   }
 
   addValues(

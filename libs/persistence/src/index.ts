@@ -7,4 +7,12 @@ export type { Durability, StorageOptions } from './storage-options';
 export type { SeriesVisitor } from './series/series-visitor';
 export { AlertRuleStore } from './alerts/alert-rule-store';
 export { ruleKey } from './alerts/alert-rule';
-export type { AlertOp, StoredAlertRule } from './alerts/alert-rule';
+export type {
+  AlertCheckResult,
+  NewAlertRule,
+  RuleCheckpoint,
+  StoredAlertRule,
+} from './alerts/alert-rule';
+export { STORAGE_FS } from './io/storage-fs';
+export type { FsCallKind, OpenMode, StorageFile, StorageFs } from './io/storage-fs';
+export { nodeStorageFs } from './io/node-storage-fs';

@@ -7,8 +7,18 @@ export interface StorageOptions {
   durability: Durability;
   /** Head values (all metrics) that trigger writing a block and trimming the write-ahead log. */
   flushValues: number;
+  /**
+   * Wait before a failed block write, WAL rotation or WAL trim is tried again (ms; default
+   * DEFAULT_RETRY_MS). The data stays safe in the WAL meanwhile.
+   */
+  retryMs?: number;
 }
 
 export const STORAGE_OPTIONS = Symbol('STORAGE_OPTIONS');
 
 export const DEFAULT_FLUSH_VALUES = 1_000_000;
+
+export const DEFAULT_RETRY_MS = 5_000;
+
+/** The setting that names the data directory, for messages about it. */
+export const DATA_DIR_SETTING = 'PULSE_DATA_DIR';

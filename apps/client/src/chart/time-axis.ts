@@ -1,4 +1,4 @@
-import { formatServerDate, parseIsoDate } from '@app/metrics/date-parse';
+import { formatServerDate, parseIsoDate } from '@app/protocol';
 import { ChartQuery } from './chart-query';
 
 /** When the reply arrived and the zone dates are read and shown in (the server's, PULSE_TZ). */

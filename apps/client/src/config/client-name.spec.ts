@@ -1,4 +1,4 @@
-import { isValidMetricId } from '@app/metrics/metric-id';
+import { isValidMetricId } from '@app/protocol';
 import { DEFAULT_METRIC_SUFFIXES, prefixedIds, sanitizeClientName } from './client-name';
 
 describe('sanitizeClientName', () => {

@@ -1,4 +1,4 @@
-import { MAX_METRIC_ID_LENGTH } from '@app/metrics/metric-id';
+import { MAX_METRIC_ID_LENGTH } from '@app/protocol';
 
 /** Characters a metric id may hold (PROTOCOL.md, Arguments). */
 const INVALID_ID_CHARACTERS = /[^A-Za-z0-9_.:-]/g;

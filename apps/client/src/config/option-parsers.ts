@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import { isValidTimeZone } from '@app/metrics/date-parse';
-import { isValidMetricId } from '@app/metrics/metric-id';
+import { isValidTimeZone } from '@app/protocol';
+import { isValidMetricId } from '@app/protocol';
 
 /**
  * Parsers for option values, shared by flags, environment variables and the config file (all

@@ -1,4 +1,4 @@
-import { Replies } from '@app/metrics/replies';
+import { Replies } from '@app/protocol';
 import { MetricSource, Sample } from '../sources/metric-source';
 import { FakeClock, settle } from '../testing/fake-clock';
 import { FakeServer } from '../testing/fake-server';

@@ -1,4 +1,4 @@
-import { Replies } from '@app/metrics/replies';
+import { Replies } from '@app/protocol';
 import { MetricSource, Sample } from '../sources/metric-source';
 import { BackoffOptions, backoffDelay } from './backoff-policy';
 import { Clock } from './clock';

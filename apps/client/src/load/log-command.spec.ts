@@ -1,4 +1,4 @@
-import { isValidMetricId } from '@app/metrics/metric-id';
+import { isValidMetricId } from '@app/protocol';
 import { logCommand } from './log-command';
 
 /** The protocol's value grammar (PROTOCOL.md, Arguments). */

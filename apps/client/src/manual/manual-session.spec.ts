@@ -1,4 +1,4 @@
-import { Replies } from '@app/metrics/replies';
+import { Replies } from '@app/protocol';
 import { ConnectionLostError } from '../connection/connection-lost.error';
 import { ManualConnection, ManualSession } from './manual-session';
 

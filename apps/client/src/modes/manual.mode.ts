@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { formatServerDate } from '@app/metrics/date-parse';
+import { formatServerDate } from '@app/protocol';
 import { CHART_USAGE } from '../chart/chart-query';
 import { ManualSettings } from '../cli/client-settings';
 import { onStopSignals } from '../cli/stop-signals';

@@ -1,43 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { MetricsService, Replies } from '@app/metrics';
-import { AlertRuleStore, FileManager } from '@app/persistence';
-import type { Clock } from '@app/persistence';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Replies } from '@app/protocol';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServerConfig } from '../config/server-config';
-import { AlertMonitor } from './alert-monitor.service';
-
-class ManualClock implements Clock {
-  constructor(public t: number) {}
-  now(): number {
-    return this.t;
-  }
-}
-
-const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
-
-/** A monitor over real storage in a temporary directory, with a clock the test moves. */
-async function startMonitor(dir: string, clock: ManualClock) {
-  const options = { dataDir: dir, durability: 'os' as const, flushValues: 1_000_000 };
-  const files = new FileManager(options, clock);
-  await files.onModuleInit();
-  const store = new AlertRuleStore(options);
-  await store.onModuleInit();
-  const metrics = new MetricsService(files, { timeZone: 'UTC' });
-  const config = { alertPeriodSeconds: 60 } as ServerConfig;
-  const monitor = new AlertMonitor(metrics, store, new SchedulerRegistry(), clock, config);
-  const log = async (id: string, value: number, at: number) => {
-    clock.t = at;
-    await files.append([id], [value]);
-  };
-  const close = async () => {
-    await monitor.beforeApplicationShutdown();
-    await files.onApplicationShutdown();
-  };
-  return { monitor, files, store, log, close };
-}
+import { ManualClock, T0, readJournal, startMonitor } from './testing/monitor-env';
 
 describe('AlertMonitor', () => {
   let dir: string;
@@ -63,18 +29,8 @@ describe('AlertMonitor', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function checkAt(at: number) {
-    clock.t = at;
-    return env.monitor.check();
-  }
-
-  async function journal(): Promise<Record<string, unknown>[]> {
-    const text = await readFile(join(dir, 'alerts.jsonl'), 'utf8').catch(() => '');
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
+  const checkAt = (at: number) => env.checkAt(at);
+  const journal = () => readJournal(dir);
 
   it('registers a rule once, answers 404 for unknown metrics and the usage for bad ones', async () => {
     await env.log('cpu', 1, T0);
@@ -97,13 +53,8 @@ describe('AlertMonitor', () => {
   it('stores the rules of a run with one save, and keeps none of them when it fails', async () => {
     await env.log('a', 1, T0);
     await env.log('b', 1, T0);
-    const store = env.store;
-    const realSave = store.save.bind(store);
-    let saves = 0;
-    store.save = () => {
-      saves++;
-      return realSave();
-    };
+    const { store, fs } = env;
+    const saves = () => fs.count('rename');
     expect(
       await env.monitor.register([
         ['a', 'MAX', '60', '5'],
@@ -117,9 +68,9 @@ describe('AlertMonitor', () => {
       Replies.metricNotFound,
       Replies.alertRegistered,
     ]);
-    expect(saves).toBe(1);
+    expect(saves()).toBe(1);
     expect(store.all()).toHaveLength(2);
-    store.save = () => Promise.reject(new Error('disk full'));
+    fs.inject({ kind: 'write', path: 'rules.json.tmp', errno: 'ENOSPC' });
     expect(
       await env.monitor.register([
         ['a', 'MIN', '60', '5'],
@@ -128,7 +79,6 @@ describe('AlertMonitor', () => {
       ]),
     ).toEqual([Replies.internalError, Replies.metricNotFound, Replies.internalError]);
     expect(store.all()).toHaveLength(2); // neither MIN rule became active
-    store.save = realSave;
   });
 
   it('logs each check that checked rules: how many, how long, and what fired', async () => {

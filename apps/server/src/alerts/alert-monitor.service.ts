@@ -6,40 +6,30 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { MetricsService, Replies, formatCount, formatFloat, parseAlertArgs } from '@app/metrics';
-import { AlertRuleStore, CLOCK, StoredAlertRule } from '@app/persistence';
+import { MetricsService } from '@app/metrics';
+import { Replies, parseAlertArgs } from '@app/protocol';
+import { AlertRuleStore, CLOCK } from '@app/persistence';
 import type { Clock } from '@app/persistence';
 import { SERVER_CONFIG } from '../config/server-config';
 import type { ServerConfig } from '../config/server-config';
+import { AlertChecker } from './alert-checker';
+import type { AlertCheckReport } from './alert-evaluation';
 
+export type { AlertCheckReport } from './alert-evaluation';
 export const ALERT_CHECK_JOB = 'alert-check';
-/**
- * Rules checked together, between two yields to the event loop (so a big check never stalls
- * ingestion); a check stopped by shutdown stops after its current slice.
- */
-const RULES_PER_SLICE = 64;
-
-/** What one check did, for logs and tests. */
-export interface AlertCheckReport {
-  upTo: number;
-  checked: number;
-  fired: string[];
-  resolved: string[];
-  abandoned: boolean;
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
+const message = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 /**
- * Registers alert rules (NEW-ALERT) and checks them every PULSE_ALERT_PERIOD_SECONDS: each check
- * aggregates, per rule, the values stamped after the rule's previous check up to this check's
- * start, in windows of the rule's secs anchored at the previous check. Checkpoints are stored with
- * the rules, so after a restart the first check covers the downtime.
+ * Registers alert rules (NEW-ALERT) and runs a check (alert-checker.ts) every
+ * PULSE_ALERT_PERIOD_SECONDS, one at a time; on shutdown it stops scheduling, lets a running
+ * check stop after its slice, and saves the checkpoints. Checkpoints are stored with the rules,
+ * so after a restart the first check covers the downtime.
  */
 @Injectable()
 export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AlertMonitor.name);
+  private readonly checker: AlertChecker;
   private running: Promise<AlertCheckReport> | undefined;
   private stopping = false;
 
@@ -49,15 +39,14 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly scheduler: SchedulerRegistry,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
-  ) {}
+  ) {
+    this.checker = new AlertChecker(metrics, store, clock);
+  }
 
   /** The period comes from configuration, so the interval is registered here, not by decorator. */
   onApplicationBootstrap(): void {
     const periodMs = this.config.alertPeriodSeconds * 1000;
-    const timer = setInterval(
-      () => void this.check().catch((e) => this.reportFailure(e)),
-      periodMs,
-    );
+    const timer = setInterval(() => void this.scheduledCheck(), periodMs);
     this.scheduler.addInterval(ALERT_CHECK_JOB, timer);
     this.logger.log(
       `checking ${this.store.all().length} alert rules every ${this.config.alertPeriodSeconds} s`,
@@ -82,26 +71,36 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
       }
     }
     if (valid.length === 0) return replies;
+    let failures: (Error | undefined)[];
     try {
-      await this.store.registerAll(
+      failures = await this.store.registerAll(
         valid.map((v) => v.rule),
         this.clock.now(),
       );
     } catch (error) {
-      this.logger.error(`could not store ${valid.length} alert rules: ${(error as Error).message}`);
-      for (const { at } of valid) replies[at] = Replies.internalError;
+      failures = valid.map(() => error as Error); // not expected: registerAll answers per rule
+    }
+    const refused = valid.filter((_, i) => failures[i]);
+    for (const { at } of refused) replies[at] = Replies.internalError;
+    if (refused.length > 0) {
+      this.logger.error(
+        `could not store ${refused.length} alert rules: ${message(failures.find(Boolean))}`,
+      );
     }
     return replies;
   }
 
-  /** Runs one check, unless one is still running (then this one is skipped, and logged). */
+  /**
+   * Runs one check, unless one is still running (then this one is skipped, and logged). Rejects
+   * if the check could not be committed (see AlertRuleStore.commitCheck).
+   */
   check(): Promise<AlertCheckReport | undefined> {
     if (this.stopping) return Promise.resolve(undefined);
     if (this.running) {
       this.logger.warn('alert check skipped: the previous check is still running');
       return Promise.resolve(undefined);
     }
-    const running = this.runCheck().finally(() => (this.running = undefined));
+    const running = this.checker.run(() => this.stopping).finally(() => (this.running = undefined));
     this.running = running;
     return running;
   }
@@ -115,95 +114,26 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
       this.logger.log(
         'waiting for the running alert check (it stops after its current slice of rules)',
       );
+      // Its failure is reported by whoever started it (scheduledCheck logs it).
       await this.running.catch(() => undefined);
     }
-    await this.store.flush();
-    this.logger.log(`saved ${this.store.all().length} alert rules and their checkpoints`);
-  }
-
-  private async runCheck(): Promise<AlertCheckReport> {
-    const started = performance.now();
-    // Values stamped in this very millisecond, or still waiting for their commit, belong to the
-    // next check: both bounds keep every value in exactly one check.
-    const upTo = Math.min(this.clock.now() - 1, this.metrics.visibleUpTo());
-    const report: AlertCheckReport = {
-      upTo,
-      checked: 0,
-      fired: [],
-      resolved: [],
-      abandoned: false,
-    };
-    const journal: object[] = [];
-    const due = this.store.all().filter((rule) => rule.checkedUpTo < upTo);
-    for (let at = 0; at < due.length; at += RULES_PER_SLICE) {
-      if (this.stopping) {
-        report.abandoned = true;
-        this.logger.warn(`alert check abandoned for shutdown after ${report.checked} rules`);
-        break;
-      }
-      // The rules of a slice are checked together: a scan that waits for a block read then
-      // waits alongside the others instead of one event-loop turn after another (10,000 rules
-      // under ingest: 9 s one by one). Between slices, ingestion gets the loop.
-      if (at > 0) await yieldToEventLoop();
-      const slice = due.slice(at, at + RULES_PER_SLICE);
-      const entries = await Promise.all(slice.map((rule) => this.checkRule(rule, upTo)));
-      entries.forEach((entry, i) => {
-        if (entry) journal.push(entry);
-        if (entry?.state === 'firing') report.fired.push(slice[i].id);
-        if (entry?.state === 'resolved') report.resolved.push(slice[i].id);
-      });
-      report.checked += slice.length;
-    }
-    // Journal first, then checkpoints: a crash in between repeats a check (at least once).
-    await this.store.journal(journal);
-    await this.store.save();
-    if (report.checked > 0) {
-      // Wall time, not CPU: the check yields to ingestion between slices of rules.
-      this.logger.log(
-        `alert check: ${report.checked} rules in ${Math.round(performance.now() - started)} ms ` +
-          `(${report.fired.length} firing, ${report.resolved.length} resolved)`,
+    try {
+      await this.store.flush();
+      this.logger.log(`saved ${this.store.all().length} alert rules and their checkpoints`);
+    } catch (error) {
+      this.logger.error(
+        `could not save the alert checkpoints at shutdown (${message(error)}); ` +
+          'the next start repeats the checks since the last save (journal lines at least once)',
       );
     }
-    return report;
   }
 
-  private async checkRule(rule: StoredAlertRule, upTo: number) {
-    const from = rule.checkedUpTo;
-    const aggregates =
-      (await this.metrics.aggregate(rule.id, rule.op, rule.secs, from, upTo)) ?? [];
-    const over = aggregates.filter((a) => a > rule.limit);
-    rule.checkedUpTo = upTo;
-    const base = {
-      id: rule.id,
-      op: rule.op,
-      secs: rule.secs,
-      limit: rule.limit,
-      from: iso(from),
-      to: iso(upTo),
-    };
-    if (over.length > 0) {
-      const format = rule.op === 'COUNT' ? formatCount : formatFloat;
-      this.logger.warn(`ALERT ${rule.id}: ${rule.op} is over ${formatFloat(rule.limit)}`);
-      this.logger.warn(
-        `  ${rule.op} over windows of ${rule.secs} s: [${over.map(format).join(', ')}] ` +
-          `for values stamped after ${base.from} up to ${base.to}`,
-      );
-      rule.firing = true;
-      return { time: iso(this.clock.now()), state: 'firing' as const, ...base, aggregates: over };
+  /** The interval's callback: a failed check is logged, and the next period tries again. */
+  private async scheduledCheck(): Promise<void> {
+    try {
+      await this.check();
+    } catch (error) {
+      this.logger.error(`alert check failed: ${message(error)}`);
     }
-    if (rule.firing) {
-      rule.firing = false;
-      this.logger.log(
-        `alert resolved: ${rule.id} ${rule.op} is no longer over ${formatFloat(rule.limit)}`,
-      );
-      return { time: iso(this.clock.now()), state: 'resolved' as const, ...base, aggregates: [] };
-    }
-    return undefined;
-  }
-
-  private reportFailure(error: unknown): void {
-    this.logger.error(
-      `alert check failed: ${error instanceof Error ? error.message : String(error)}`,
-    );
   }
 }

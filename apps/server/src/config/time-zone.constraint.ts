@@ -3,7 +3,7 @@ import {
   ValidatorConstraintInterface,
   ValidationArguments,
 } from 'class-validator';
-import { isValidTimeZone } from '@app/metrics';
+import { isValidTimeZone } from '@app/protocol';
 
 @ValidatorConstraint({ name: 'timeZone' })
 export class TimeZoneConstraint implements ValidatorConstraintInterface {

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { MetricsService } from '@app/metrics';
+import { LinePatternExtras } from '../transport/line-route';
 
 /**
  * LOG and QUERY. Each call receives a run of consecutive commands of one verb from one
@@ -10,7 +11,8 @@ import { MetricsService } from '@app/metrics';
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
-  @MessagePattern('LOG')
+  /** A LOG's reply depends only on its own arguments and on storing: batched, and write-only. */
+  @MessagePattern('LOG', { batched: true, writeOnly: true } satisfies LinePatternExtras)
   log(@Payload() commands: string[][]): Promise<string[]> {
     return this.metrics.log(commands);
   }

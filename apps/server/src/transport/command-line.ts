@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { splitTokens } from '@app/metrics';
+import { splitTokens } from '@app/protocol';
 import { asciiText } from './chunk-text';
 
 /**

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Replies } from '@app/metrics';
+import { Replies } from '@app/protocol';
 import { AddressInfo, Socket, connect } from 'node:net';
 import { LineTransportServer } from './line-transport.server';
 import { TransportOptions } from './transport-options';
@@ -116,13 +116,13 @@ describe('LineTransportServer', () => {
     expect(c.lines).toEqual(['201 a 1', Replies.lineTooLong]);
   });
 
-  it('answers 503 over the connection limit without a reset, and serves again after', async () => {
+  it('answers 503 over the connection limit at accept, without a line, and serves again after', async () => {
     const held = [await client(), await client(), await client()];
+    await Promise.all(held.map((c) => (c.socket.write('LOG h 1\n'), c.lineCount(1))));
     const extra = await client();
     const errors: Error[] = [];
     extra.socket.on('error', (e) => errors.push(e));
-    extra.socket.write('LOG a 1\n');
-    await extra.until(() => extra.ended);
+    await extra.until(() => extra.ended); // it sent nothing
     expect(extra.lines).toEqual([Replies.busy]);
     expect(errors).toEqual([]);
     held[0].socket.destroy();
@@ -130,6 +130,47 @@ describe('LineTransportServer', () => {
     const again = await client();
     again.socket.write('LOG b 2\n');
     expect(await again.lineCount(1)).toEqual(['201 b 2']);
+  });
+
+  it('answers 500 for a handler that throws, rejects or miscounts its replies, and serves on', async () => {
+    server.addHandler('NEW-ALERT', (commands: string[][]) => {
+      if (commands[0][0] === 'throw') throw new Error('handler bug');
+      return commands[0][0] === 'reject'
+        ? Promise.reject(new Error('disk on fire'))
+        : Promise.resolve(['too', 'many', 'replies']);
+    });
+    const c = await client();
+    c.socket.write(
+      'NEW-ALERT throw\nLOG a 1\nNEW-ALERT reject\nLOG b 2\nNEW-ALERT wrong-count\nLOG c 3\n',
+    );
+    expect(await c.lineCount(6)).toEqual([
+      Replies.internalError,
+      '201 a 1',
+      Replies.internalError,
+      '201 b 2',
+      Replies.internalError, // three replies for one command would shift every later reply
+      '201 c 3',
+    ]);
+  });
+
+  it('routes only protocol verbs with a handler, scheduled as their pattern extras declare', () => {
+    server.addHandler('NEW-ALERT', async () => [], false, { writeOnly: true });
+    expect(server.route('LOG')?.writeOnly).toBe(false); // added without extras
+    expect(server.route('NEW-ALERT')?.writeOnly).toBe(true);
+    server.addHandler('STATS', async () => []);
+    expect(server.route('STATS')).toBeUndefined(); // not a verb of PROTOCOL.md
+  });
+
+  it('logs listener errors after start-up (EMFILE on accept) and serves on', async () => {
+    const listener = server.unwrap<import('node:net').Server>();
+    // Without a listener of its own, the second of these would end the process.
+    expect(() => {
+      listener.emit('error', new Error('accept EMFILE'));
+      listener.emit('error', new Error('accept EMFILE'));
+    }).not.toThrow();
+    const c = await client();
+    c.socket.write('LOG ok 1\n');
+    expect(await c.lineCount(1)).toEqual(['201 ok 1']);
   });
 
   it('stops reading from a client that does not read its replies, and catches up later', async () => {

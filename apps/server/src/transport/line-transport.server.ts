@@ -1,13 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { COMMAND_VERBS, Replies } from '@app/metrics';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { COMMAND_VERBS } from '@app/protocol';
 import { AddressInfo, Server as NetServer, Socket, createServer } from 'node:net';
 import { lastValueFrom } from 'rxjs';
-import { BATCHED_VERBS, CommandExecutor, ReplyCallback } from './command-executor';
-import { CONNECTION_WINDOW, InFlightCounter, LineConnection } from './line-connection';
+import { HandlerRoute } from './handler-route';
+import { CONNECTION_WINDOW, LineConnection } from './line-connection';
 import { LineContext } from './line-context';
+import { LinePatternExtras, LineRoute, LineRouter } from './line-route';
+import { refuseBusy } from './refuse-busy';
+import { InFlightCounter } from './run-pipeline';
 import { TransportOptions } from './transport-options';
-import { TurnBatcher } from './turn-batcher';
 
 type LineTransportEvents = {
   listening: (address: AddressInfo) => void;
@@ -15,27 +17,30 @@ type LineTransportEvents = {
 };
 type LineTransportStatus = 'listening' | 'closed';
 
-const ROUTABLE: ReadonlySet<string> = new Set(COMMAND_VERBS);
+const PROTOCOL_VERBS: ReadonlySet<string> = new Set(COMMAND_VERBS);
+/** After the drain, how long closed connections may linger before the process lets go of them. */
+const SHUTDOWN_LINGER_MS = 500;
 
 /**
  * The Nest transport strategy for the Pulse line protocol: owns the TCP listener, applies the
- * connection and in-flight limits, and routes each run of commands to its @MessagePattern handler.
- * Framing and reply ordering live in LineConnection.
+ * connection and in-flight limits, and routes each run of commands to its @MessagePattern handler,
+ * batched and scheduled as the handler's pattern extras declare (LinePatternExtras). Framing and
+ * reply ordering live in LineConnection.
  */
 export class LineTransportServer
   extends Server<LineTransportEvents, LineTransportStatus>
-  implements CustomTransportStrategy, CommandExecutor, InFlightCounter
+  implements CustomTransportStrategy, LineRouter, InFlightCounter
 {
   inFlight = 0;
   private readonly log = new Logger(LineTransportServer.name);
   private server: NetServer | undefined;
   /** net.Server#close only stops accepting: open connections are tracked to drain and close them. */
   private readonly connections = new Map<Socket, LineConnection>();
-  /** Connections refused with 503, waiting for their line: destroyed at close if still open. */
+  /** Connections refused with 503, lingering: destroyed at close if still open. */
   private readonly refused = new Set<Socket>();
   private address = '';
-  /** One batcher per batched verb: a turn's LOG runs of all connections make one handler call. */
-  private readonly batchers = new Map<string, TurnBatcher>();
+  /** One route per verb with a handler, made on first use from the handler's metadata. */
+  private readonly routes = new Map<string, LineRoute>();
 
   constructor(private readonly options: TransportOptions) {
     super();
@@ -47,8 +52,14 @@ export class LineTransportServer
     );
     this.server = server;
     server.maxConnections = Number.MAX_SAFE_INTEGER; // we answer 503 ourselves instead of resetting
-    server.once('error', (error) => callback(error));
+    server.once('error', callback);
     server.listen(this.options.port, this.options.host, () => {
+      // Later errors (EMFILE on accept) must not reach the start-up callback, nor go unheard:
+      // an 'error' event without a listener would end the process.
+      server.off('error', callback);
+      server.on('error', (error) =>
+        this.log.error(`listener on ${this.address}: ${error.message}`),
+      );
       const { address, port } = server.address() as AddressInfo;
       this.address = `${address}:${port}`;
       this.log.log(
@@ -60,33 +71,32 @@ export class LineTransportServer
     });
   }
 
-  canRoute(verb: string): boolean {
-    return ROUTABLE.has(verb) && this.messageHandlers.has(verb);
-  }
-
-  execute(verb: string, commands: string[][], done: ReplyCallback): void {
-    if (BATCHED_VERBS.has(verb)) {
-      let batcher = this.batchers.get(verb);
-      if (!batcher) {
-        batcher = new TurnBatcher((batch) => this.callHandler(verb, batch));
-        this.batchers.set(verb, batcher);
-      }
-      batcher.submit(commands, done);
-      return;
-    }
-    this.callHandler(verb, commands).then(done, () =>
-      done(commands.map(() => Replies.internalError)),
-    );
-  }
-
-  private async callHandler(verb: string, commands: string[][]): Promise<string[]> {
+  /** Made on first use and kept: Nest registers every handler before it calls listen. */
+  route(verb: string): LineRoute | undefined {
+    const route = this.routes.get(verb);
+    if (route !== undefined || !PROTOCOL_VERBS.has(verb)) return route;
     const handler = this.messageHandlers.get(verb);
-    if (!handler) return commands.map(() => Replies.internalError);
-    const result = await handler(commands, new LineContext([verb]));
-    return (await lastValueFrom(this.transformToObservable(result))) as string[];
+    if (handler === undefined) return undefined;
+    const made = new HandlerRoute(
+      verb,
+      handler.extras as LinePatternExtras | undefined,
+      (commands) => this.callHandler(handler, verb, commands),
+      this.log,
+    );
+    this.routes.set(verb, made);
+    return made;
   }
 
-  /** Stops accepting, answers what was received (within the drain timeout), then closes. */
+  private async callHandler(
+    handler: MessageHandler,
+    verb: string,
+    commands: string[][],
+  ): Promise<unknown> {
+    const result: unknown = await handler(commands, new LineContext([verb]));
+    return lastValueFrom(this.transformToObservable(result));
+  }
+
+  /** Stops accepting, answers what was read (within the drain timeout), then closes. */
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;
@@ -94,12 +104,7 @@ export class LineTransportServer
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     this.log.log(`closed listener on ${this.address}`);
     const pending = this.inFlight;
-    const drained = await Promise.race([
-      Promise.all([...this.connections.values()].map((c) => c.drain())).then(() => true),
-      new Promise<false>((resolve) =>
-        setTimeout(() => resolve(false), this.options.drainTimeoutMs).unref(),
-      ),
-    ]);
+    const drained = await this.drainConnections();
     const count = this.connections.size;
     for (const connection of this.connections.values()) connection.close();
     if (drained)
@@ -109,11 +114,25 @@ export class LineTransportServer
         `drain timeout: ${this.inFlight} commands unanswered; closing ${count} connections`,
       );
     for (const socket of [...this.connections.keys(), ...this.refused]) {
-      setTimeout(() => socket.destroy(), 500).unref();
+      setTimeout(() => socket.destroy(), SHUTDOWN_LINGER_MS).unref();
     }
     await closed;
     this.log.log(`closed ${count} connections`);
     this._status$.next('closed');
+  }
+
+  /** True once every connection answered what it had read; false at the drain timeout. */
+  private async drainConnections(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.options.drainTimeoutMs);
+    });
+    const drained = Promise.all([...this.connections.values()].map((c) => c.drain()));
+    try {
+      return await Promise.race([drained.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   on<K extends keyof LineTransportEvents>(event: K, callback: LineTransportEvents[K]): void {
@@ -126,29 +145,12 @@ export class LineTransportServer
 
   private accept(socket: Socket): void {
     if (this.connections.size >= this.options.maxConnections) {
-      this.refuseBusy(socket);
+      this.refused.add(socket);
+      socket.once('close', () => this.refused.delete(socket));
+      refuseBusy(socket);
       return;
     }
     this.connections.set(socket, new LineConnection(socket, this, this, this.options));
     socket.once('close', () => this.connections.delete(socket));
-  }
-
-  /** Over the connection limit: read the first line, answer 503, close with FIN (never a reset). */
-  private refuseBusy(socket: Socket): void {
-    let answered = false;
-    this.refused.add(socket);
-    socket.once('close', () => this.refused.delete(socket));
-    const answer = () => {
-      if (answered) return;
-      answered = true;
-      socket.end(`${Replies.busy}\n`);
-      setTimeout(() => socket.destroy(), 2_000).unref();
-    };
-    socket.setTimeout(this.options.idleTimeoutMs, () => socket.destroy());
-    socket.on('data', (chunk: Buffer) => {
-      if (chunk.includes(10)) answer();
-    });
-    socket.on('end', answer);
-    socket.on('error', () => socket.destroy());
   }
 }

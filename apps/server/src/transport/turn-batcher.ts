@@ -1,13 +1,7 @@
-import { Replies } from '@app/metrics';
-import { ReplyCallback } from './command-executor';
+import { ReplyReceiver } from './line-route';
+import { internalErrors, repliesFor } from './run-replies';
 
-type Runner = (commands: string[][]) => Promise<string[]>;
-
-interface Waiter {
-  start: number;
-  count: number;
-  done: ReplyCallback;
-}
+type Runner = (commands: string[][]) => Promise<unknown>;
 
 /**
  * Gathers the runs of one verb that every connection submits during one event-loop turn into a
@@ -17,16 +11,22 @@ interface Waiter {
  */
 export class TurnBatcher {
   private commands: string[][] = [];
-  private waiters: Waiter[] = [];
+  /** Per submitted run: its receiver, and where its commands start in `commands`. */
+  private receivers: ReplyReceiver[] = [];
+  private starts: number[] = [];
   private scheduled = false;
 
-  constructor(private readonly runner: Runner) {}
+  /** `report` is told of a receiver that threw; the other runs of the batch are answered anyway. */
+  constructor(
+    private readonly runner: Runner,
+    private readonly report: (error: unknown) => void,
+  ) {}
 
-  /** Calls `done` with the replies to `commands`, in order, once the turn's batch has run. */
-  submit(commands: readonly string[][], done: ReplyCallback): void {
-    const start = this.commands.length;
+  /** Hands `receiver` the replies to `commands`, in order, once the turn's batch has run. */
+  submit(commands: readonly string[][], receiver: ReplyReceiver): void {
+    this.starts.push(this.commands.length);
+    this.receivers.push(receiver);
     for (let i = 0; i < commands.length; i++) this.commands.push(commands[i]);
-    this.waiters.push({ start, count: commands.length, done });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.runBatch);
@@ -34,18 +34,26 @@ export class TurnBatcher {
   }
 
   private readonly runBatch = (): void => {
-    const { commands, waiters } = this;
+    const { commands, receivers, starts } = this;
     this.commands = [];
-    this.waiters = [];
+    this.receivers = [];
+    this.starts = [];
     this.scheduled = false;
     this.runner(commands).then(
-      (replies) => {
-        if (waiters.length === 1) return waiters[0].done(replies);
-        for (const w of waiters) w.done(replies.slice(w.start, w.start + w.count));
-      },
-      () => {
-        for (const w of waiters) w.done(new Array<string>(w.count).fill(Replies.internalError));
-      },
+      (replies) => this.deliver(repliesFor(replies, commands.length), receivers, starts),
+      () => this.deliver(internalErrors(commands.length), receivers, starts),
     );
   };
+
+  /** Never throws: what a receiver throws is reported, and the next receivers still get theirs. */
+  private deliver(replies: readonly string[], receivers: ReplyReceiver[], starts: number[]): void {
+    for (let i = 0; i < receivers.length; i++) {
+      const end = i + 1 < starts.length ? starts[i + 1] : replies.length;
+      try {
+        receivers[i].onReplies(receivers.length === 1 ? replies : replies.slice(starts[i], end));
+      } catch (error) {
+        this.report(error);
+      }
+    }
+  }
 }

@@ -1,9 +1,9 @@
 /**
- * Overload and slow clients: 2,000 idle connections (under and over the connection limit), 100
- * half-open connections stalling mid-line, a client pipelining 1,000,000 LOGs without reading a
- * reply, and 500 connect/close cycles plus clients that reset mid-reply. The server stays
- * responsive, closes idle connections after the idle timeout, keeps its memory bounded and leaks
- * no socket or file descriptor.
+ * Overload and slow clients: 2,000 idle connections (under the connection limit, and half of them
+ * over it, refused with `503` at accept), 100 half-open connections stalling mid-line, a client
+ * pipelining 1,000,000 LOGs without reading a reply, and 500 connect/close cycles plus clients
+ * that reset mid-reply. The server stays responsive, closes idle connections after the idle
+ * timeout, keeps its memory bounded and leaks no socket or file descriptor.
  */
 import { LineClient } from '../support/line-client';
 import { REPLY, uniqueId } from '../support/replies';
@@ -131,35 +131,47 @@ describe('overload and slow clients', () => {
   );
 
   it(
-    'answers `503` to a new client while 2,000 idle connections exceed the limit, and serves once they time out',
+    'answers `503` at accept to each of 1,000 idle connections over the limit and closes them at once, holding only the limit until the idle timeout',
     logged(async () => {
-      // A longer idle timeout here: the 503 must be seen while all 2,000 are still open.
-      const idleSeconds = IDLE_SECONDS + 1;
+      // A long idle timeout: the refused connections must be gone long before it.
+      const idleSeconds = 5;
+      const limit = 1000;
       const pulse = await start({
         PULSE_IDLE_TIMEOUT_SECONDS: String(idleSeconds),
-        PULSE_MAX_CONNECTIONS: '1000',
+        PULSE_MAX_CONNECTIONS: String(limit),
       });
       const pid = pulse.pid!;
       const baseline = fdCount(pid);
+      const socketsBefore = socketCount(pid);
       const started = Date.now();
-      const idle = await openIdle(pulse.port, 2000);
+      const idle = await openIdle(pulse.port, 2 * limit);
+      const outcomes = idle.map(async ({ client, at }) => {
+        const info = await client.closed(idleSeconds * 1000 + 10000);
+        return { info, after: Date.now() - at, replies: client.takeBuffered() };
+      });
 
+      // None of them sent anything: the refused ones have their `503` and the server's FIN, and
+      // the server holds no socket for them.
+      expect(await eventually(() => socketCount(pid) <= socketsBefore + limit, 3000)).toBe(true);
       const extra = await LineClient.connect(pulse.port);
-      expect(await extra.request(`LOG ${uniqueId('over')} 1`)).toBe(REPLY.busy);
+      expect(await extra.nextLine()).toBe(REPLY.busy);
       expect(await extra.closed()).toEqual({ ended: true, error: undefined });
-      // The check above is only meaningful while the idle connections were still open.
+      // The checks above are only meaningful while the held connections were still open.
       expect(Date.now() - started).toBeLessThan(idleSeconds * 1000);
 
-      const closes = await within(
-        Promise.all(idle.map(({ client }) => client.closed(10000))),
-        12000,
-        'idle connections closing',
-      );
-      expect(closes.filter((info) => !info.ended && !info.error)).toEqual([]);
+      const closes = await within(Promise.all(outcomes), idleSeconds * 1000 + 12000, 'closing');
+      expect(closes.filter(({ info }) => !info.ended || info.error)).toEqual([]);
+      const refused = closes.filter(({ replies }) => replies.length > 0);
+      const held = closes.filter(({ replies }) => replies.length === 0);
+      expect(refused.filter(({ replies }) => replies.join('') !== REPLY.busy)).toEqual([]);
+      expect([refused.length, held.length]).toEqual([limit, limit]);
+      // Refused: closed within moments, never held for the idle timeout. Held: closed by it.
+      expect(refused.filter(({ after }) => after > idleSeconds * 1000 - 1000)).toEqual([]);
+      expect(held.filter(({ after }) => after < idleSeconds * 1000 - 200)).toEqual([]);
       await servedWithin(pulse.port, 2000);
       expect(await eventually(() => fdCount(pid) <= baseline + 2, 5000)).toBe(true);
     }),
-    40000,
+    45000,
   );
 
   it(

@@ -1,9 +1,9 @@
-export type AlertOp = 'AVG' | 'MAX' | 'MIN' | 'COUNT';
+import type { AggregateOp } from '@app/protocol';
 
 /** A registered rule and its checking state, as stored in alerts/rules.json. */
 export interface StoredAlertRule {
   id: string;
-  op: AlertOp;
+  op: AggregateOp;
   secs: number;
   limit: number;
   /** When the rule was registered (ms since the epoch). */
@@ -12,6 +12,27 @@ export interface StoredAlertRule {
   checkedUpTo: number;
   /** Whether the last check fired (to report when the rule stops firing). */
   firing: boolean;
+}
+
+/** What NEW-ALERT registers: the rule without its checking state. */
+export type NewAlertRule = Pick<StoredAlertRule, 'id' | 'op' | 'secs' | 'limit'>;
+
+/** Where one checked rule's checkpoint moves to once the check's journal lines are durable. */
+export interface RuleCheckpoint {
+  /** The rule as the check read it (a copy from `AlertRuleStore.all()`). */
+  rule: StoredAlertRule;
+  checkedUpTo: number;
+  firing: boolean;
+}
+
+/**
+ * What one alert check computed, for the store to commit in this order: the journal lines are
+ * appended and synced, and only then do the checkpoints move and get saved.
+ */
+export interface AlertCheckResult {
+  /** One JSON object per journal line. */
+  journal: readonly object[];
+  checkpoints: readonly RuleCheckpoint[];
 }
 
 /** Two registrations of the same rule (same id, op, secs and limit) are one rule. */

@@ -1,6 +1,7 @@
-import { FileHandle, open } from 'node:fs/promises';
+import { nodeStorageFs } from '../io/node-storage-fs';
+import type { StorageFile, StorageFs } from '../io/storage-fs';
 import { ChunkTable } from '../series/chunk-table';
-import type { BlockRun } from '../series/series-store';
+import type { BlockRun } from './block-run';
 import {
   BlockFooter,
   FOOTER_BYTES,
@@ -13,7 +14,7 @@ import {
 export class CorruptBlockError extends Error {}
 
 export interface OpenedBlock {
-  handle: FileHandle;
+  handle: StorageFile;
   footer: BlockFooter;
   /** Every chunk of the block, each metric's rows together, in index order. */
   table: ChunkTable;
@@ -21,10 +22,10 @@ export interface OpenedBlock {
 }
 
 /** Opens a block and reads its index (not its data); throws CorruptBlockError if it is damaged. */
-export async function openBlock(path: string): Promise<OpenedBlock> {
-  const handle = await open(path, 'r');
+export async function openBlock(path: string, fs: StorageFs = nodeStorageFs): Promise<OpenedBlock> {
+  const handle = await fs.open(path, 'read');
   try {
-    const { size } = await handle.stat();
+    const size = await handle.size();
     if (size < FOOTER_BYTES) throw new CorruptBlockError('file too short for a footer');
     const footer = decodeFooter(await readAt(handle, size - FOOTER_BYTES, FOOTER_BYTES), size);
     if (typeof footer === 'string') throw new CorruptBlockError(footer);
@@ -32,7 +33,7 @@ export async function openBlock(path: string): Promise<OpenedBlock> {
     if (checksum(index) !== footer.indexCrc) throw new CorruptBlockError('index checksum mismatch');
     return { handle, footer, ...decodeIndex(index) };
   } catch (error) {
-    await handle.close();
+    await handle.close().catch(() => undefined); // the read's error is the one to report
     throw error;
   }
 }
@@ -75,7 +76,7 @@ function decodeIndex(buf: Buffer): { table: ChunkTable; runs: BlockRun[] } {
  * read) and checks each chunk's checksum. Returns aligned arrays per chunk.
  */
 export async function readChunks(
-  handle: FileHandle,
+  handle: StorageFile,
   table: ChunkTable,
   first: number,
   last: number,
@@ -101,11 +102,11 @@ export async function readChunks(
 }
 
 /** Reads exactly `length` bytes at `position` into a fresh, 8-aligned buffer. */
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+async function readAt(handle: StorageFile, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.from(new ArrayBuffer(length));
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
+    const bytesRead = await handle.read(buf, done, length - done, position + done);
     if (bytesRead === 0)
       throw new CorruptBlockError(`unexpected end of file at ${position + done}`);
     done += bytesRead;

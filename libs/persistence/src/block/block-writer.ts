@@ -1,8 +1,9 @@
-import { FileHandle, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { nodeStorageFs } from '../io/node-storage-fs';
+import type { StorageFile, StorageFs } from '../io/storage-fs';
 import { ChunkSummary, ChunkTable } from '../series/chunk-table';
 import { HeadSeries } from '../series/head-series';
-import type { BlockRun } from '../series/series-store';
+import type { BlockRun, FlushEntry } from './block-run';
 import { fsyncDirectory, sequencedName } from '../fs-util';
 import {
   BLOCK_SUFFIX,
@@ -12,11 +13,6 @@ import {
   encodeFooter,
   paddedChunkBytes,
 } from './block-format';
-
-export interface FlushEntry {
-  id: string;
-  head: HeadSeries;
-}
 
 /**
  * The new block: one chunk table for all its chunks (location = byte offset in the file), and
@@ -39,6 +35,7 @@ export async function writeBlock(
   seq: number,
   entries: readonly FlushEntry[],
   walCoveredUpTo: number,
+  fs: StorageFs = nodeStorageFs,
 ): Promise<WrittenBlock> {
   const { data, table, runs, values } = encodeData(entries);
   const index = encodeIndex(table, runs);
@@ -50,15 +47,19 @@ export async function writeBlock(
   });
   const path = join(dir, sequencedName(seq, BLOCK_SUFFIX));
   const temporary = `${path}.tmp`;
-  const handle = await open(temporary, 'w');
+  const handle = await fs.open(temporary, 'create');
   try {
     await writeFully(handle, [data, index, footer]);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    // The write's error is the one to report; the temporary file is truncated by the retry's
+    // open, or removed at the next start.
+    await handle.close().catch(() => undefined);
+    throw error;
   }
-  await rename(temporary, path);
-  await fsyncDirectory(dir);
+  await handle.close(); // a failed close may mean a failed write-back: not renamed into place
+  await fs.rename(temporary, path);
+  await fsyncDirectory(dir, fs);
   return { path, bytes: data.length + index.length + footer.length, values, table, runs };
 }
 
@@ -66,11 +67,11 @@ export async function writeBlock(
  * Writes every byte or throws. writev (like write) may write only part of its buffers when the
  * disk fills up, without an error: a block cut short must never be renamed into place.
  */
-async function writeFully(handle: FileHandle, buffers: readonly Buffer[]): Promise<void> {
+async function writeFully(handle: StorageFile, buffers: readonly Buffer[]): Promise<void> {
   let position = 0;
   for (const buffer of buffers) {
     for (let done = 0; done < buffer.length;) {
-      const { bytesWritten } = await handle.write(buffer, done, buffer.length - done, position);
+      const bytesWritten = await handle.write(buffer, done, buffer.length - done, position);
       if (bytesWritten === 0) throw new Error(`short write at ${position} (disk full?)`);
       done += bytesWritten;
       position += bytesWritten;

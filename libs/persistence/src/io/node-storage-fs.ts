@@ -6,9 +6,12 @@ import {
   readFile,
   readdir,
   rename,
+  stat,
   truncate,
   unlink,
 } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { errorCode } from './fs-error';
 import type { OpenMode, StorageFile, StorageFs } from './storage-fs';
 
 const { O_WRONLY, O_CREAT, O_TRUNC, O_DSYNC, O_APPEND, O_RDONLY } = constants;
@@ -74,9 +77,7 @@ export const nodeStorageFs: StorageFs = {
   },
   readFile: (path) => readFile(path),
   readdir: (dir) => readdir(dir),
-  async mkdir(dir) {
-    await mkdir(dir, { recursive: true });
-  },
+  mkdir: (dir) => makeDirectory(dir),
   rename: (from, to) => rename(from, to),
   unlink: (path) => unlink(path),
   truncate: (path, length) => truncate(path, length),
@@ -84,8 +85,45 @@ export const nodeStorageFs: StorageFs = {
     const handle = await open(dir, 'r');
     try {
       await handle.sync();
-    } finally {
-      await handle.close();
+    } catch (error) {
+      await handle.close().catch(() => undefined); // the fsync's error is the one to report
+      throw error;
     }
+    await handle.close();
   },
 };
+
+/**
+ * `mkdir -p` that fails instead of spinning: node's recursive mkdir retries for ever where a
+ * parent exists but refuses the child with ENOENT (`/proc/nope`: ~4,900 calls a second). Here
+ * each directory is created at most twice (before and after its parent), so every failure ends
+ * in one error: ENOENT, EACCES, ENOTDIR (a file in the way), EROFS...
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EEXIST') return mustBeDirectory(dir, error);
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+    await makeDirectory(parent);
+    try {
+      await mkdir(dir);
+    } catch (again) {
+      if (errorCode(again) === 'EEXIST') return mustBeDirectory(dir, again);
+      throw again;
+    }
+  }
+}
+
+/** After EEXIST: fine if it is a directory, else ENOTDIR (a file is in the way). */
+async function mustBeDirectory(dir: string, cause: unknown): Promise<void> {
+  if ((await stat(dir)).isDirectory()) return;
+  throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), {
+    code: 'ENOTDIR',
+    syscall: 'mkdir',
+    path: dir,
+    cause,
+  });
+}

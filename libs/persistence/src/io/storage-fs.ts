@@ -5,19 +5,22 @@
  */
 
 /** The kinds of call a fault can be injected into (one per system call family). */
-export type FsCallKind =
-  | 'open'
-  | 'close'
-  | 'read'
-  | 'write'
-  | 'fsync'
-  | 'ftruncate'
-  | 'zero-fill'
-  | 'stat'
-  | 'rename'
-  | 'unlink'
-  | 'readdir'
-  | 'mkdir';
+export const FS_CALL_KINDS = [
+  'open',
+  'close',
+  'read',
+  'write',
+  'fsync',
+  'ftruncate',
+  'zero-fill',
+  'stat',
+  'rename',
+  'unlink',
+  'readdir',
+  'mkdir',
+] as const;
+
+export type FsCallKind = (typeof FS_CALL_KINDS)[number];
 
 /** An open file. Positions are absolute (pread/pwrite): no call depends on a file cursor. */
 export interface StorageFile {

@@ -1,5 +1,5 @@
 import type { ChunkSummary, ChunkTable } from './chunk-table';
-import { addDoubleDouble } from './double-double-add';
+import { DoubleDoubleSum } from '@app/protocol';
 
 /**
  * The summary of the chunk being filled, updated value by value.
@@ -14,8 +14,16 @@ export class RunningSummary implements ChunkSummary {
   count = 0;
   min = 0;
   max = 0;
-  sumHi = 0;
-  sumLo = 0;
+  /** The sum in double-double (the protocol library's one implementation of the steps). */
+  private readonly sum = new DoubleDoubleSum();
+
+  get sumHi(): number {
+    return this.sum.hi;
+  }
+
+  get sumLo(): number {
+    return this.sum.lo;
+  }
 
   add(stamp: number, value: number): void {
     if (this.count === 0) {
@@ -29,12 +37,7 @@ export class RunningSummary implements ChunkSummary {
     }
     this.maxStamp = stamp;
     this.count++;
-    const s = this.sumHi + value;
-    const bp = s - this.sumHi;
-    const err = this.sumHi - (s - bp) + (value - bp);
-    const lo = this.sumLo + err;
-    this.sumHi = s + lo;
-    this.sumLo = lo - (this.sumHi - s);
+    this.sum.add(value);
   }
 
   /**
@@ -52,15 +55,11 @@ export class RunningSummary implements ChunkSummary {
     }
     this.maxStamp = table.maxStamp[i];
     this.count += table.count[i];
-    const sum = { hi: this.sumHi, lo: this.sumLo };
-    addDoubleDouble(sum, table.sumHi[i], table.sumLo[i]);
-    this.sumHi = sum.hi;
-    this.sumLo = sum.lo;
+    this.sum.addPair(table.sumHi[i], table.sumLo[i]);
   }
 
   reset(): void {
     this.count = 0;
-    this.sumHi = 0;
-    this.sumLo = 0;
+    this.sum.reset();
   }
 }

@@ -1,17 +1,10 @@
-import { FileHandle } from 'node:fs/promises';
+import type { StorageFile } from '../io/storage-fs';
 import { ChunkTable } from './chunk-table';
 import { HeadSeries } from './head-series';
 import { RunningSummary } from './running-summary';
 import { Series } from './series';
-import { FlushEntry } from '../block/block-writer';
+import type { BlockRun, FlushEntry } from '../block/block-run';
 import { detachedString } from '../detached-string';
-
-/** One metric's chunks in a block: rows [first, end) of the block's chunk table. */
-export interface BlockRun {
-  id: string;
-  first: number;
-  end: number;
-}
 
 /** Runs of at least this many chunks get a summary of their own (see blockRunSummaries). */
 export const RUN_SUMMARY_CHUNKS = 2;
@@ -22,7 +15,7 @@ export const RUN_SUMMARY_CHUNKS = 2;
  */
 export class SeriesStore {
   private readonly byId = new Map<string, Series>();
-  readonly blockFiles: FileHandle[] = [];
+  readonly blockFiles: StorageFile[] = [];
   /** Per block file (same index): the summaries of all its chunks, each metric's rows together. */
   readonly blockTables: ChunkTable[] = [];
   /**
@@ -90,7 +83,7 @@ export class SeriesStore {
    * Registers a block: its chunk table, and for each metric the rows of its chunks there, in place
    * of the head the block was written from.
    */
-  installBlock(handle: FileHandle, table: ChunkTable, runs: readonly BlockRun[]): number {
+  installBlock(handle: StorageFile, table: ChunkTable, runs: readonly BlockRun[]): number {
     const block = this.blockFiles.push(handle) - 1;
     this.blockTables.push(table);
     const summaries = new ChunkTable(1);
@@ -115,11 +108,18 @@ export class SeriesStore {
     return block;
   }
 
+  /** Closes every block file (all are tried); throws the first failure after trying them all. */
   async closeBlocks(): Promise<number> {
     const files = this.blockFiles.splice(0);
     this.blockTables.length = 0;
     this.blockRunSummaries.length = 0;
-    await Promise.all(files.map((f) => f.close()));
+    const results = await Promise.allSettled(files.map((f) => f.close()));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) {
+      throw new Error(`could not close ${failed.length} of ${files.length} block files`, {
+        cause: failed[0].reason,
+      });
+    }
     return files.length;
   }
 }

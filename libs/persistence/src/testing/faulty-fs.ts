@@ -1,79 +1,10 @@
-import { constants as osConstants } from 'node:os';
 import { nodeStorageFs } from '../io/node-storage-fs';
+import { FS_CALL_KINDS } from '../io/storage-fs';
 import type { FsCallKind, OpenMode, StorageFile, StorageFs } from '../io/storage-fs';
+import { FaultSpec, InjectedFault, fsError } from './injected-fault';
 
-/** What to do to matching calls. */
-export interface FaultSpec {
-  kind: FsCallKind;
-  /** The error code the call fails with (default EIO). */
-  errno?: string;
-  /** The first matching call affected, counted from now: 1 (the default) is the next one. */
-  nth?: number;
-  /** How many matching calls are affected from there (default 1; Infinity: until removed). */
-  times?: number;
-  /** Only calls on a path containing this string, or matching this pattern. */
-  path?: string | RegExp;
-  /** Hang the call until `release()` (then it runs normally) instead of failing it. */
-  hang?: boolean;
-  /** For writes: write nothing and report 0 bytes (a full disk's short write) instead of failing. */
-  short?: boolean;
-}
-
-/** A fault being applied; `hits` counts the calls it affected. */
-export class InjectedFault {
-  hits = 0;
-  private seen = 0;
-  private removed = false;
-  private readonly hung: (() => void)[] = [];
-
-  constructor(
-    readonly spec: FaultSpec,
-    private readonly onRemove: (fault: InjectedFault) => void,
-  ) {}
-
-  /** Whether this call is affected (counts it as seen if it matches). */
-  takes(kind: FsCallKind, path: string): boolean {
-    const { spec } = this;
-    if (this.removed || spec.kind !== kind) return false;
-    if (spec.path !== undefined) {
-      const matches =
-        typeof spec.path === 'string' ? path.includes(spec.path) : spec.path.test(path);
-      if (!matches) return false;
-    }
-    this.seen++;
-    const first = spec.nth ?? 1;
-    if (this.seen < first || this.seen >= first + (spec.times ?? 1)) return false;
-    this.hits++;
-    return true;
-  }
-
-  waitForRelease(): Promise<void> {
-    return new Promise((resolve) => this.hung.push(resolve));
-  }
-
-  /** Lets every hung call go on; later matching calls are no longer hung. */
-  release(): void {
-    this.remove();
-    for (const resume of this.hung.splice(0)) resume();
-  }
-
-  remove(): void {
-    if (this.removed) return;
-    this.removed = true;
-    this.onRemove(this);
-  }
-}
-
-/** An error shaped like the one node:fs throws for a failed system call. */
-export function fsError(errno: string, kind: FsCallKind, path: string): NodeJS.ErrnoException {
-  const number = (osConstants.errno as Record<string, number>)[errno] ?? 0;
-  return Object.assign(new Error(`${errno}: injected ${kind} failure, '${path}'`), {
-    code: errno,
-    errno: -number,
-    syscall: kind,
-    path,
-  });
-}
+export { InjectedFault, fsError } from './injected-fault';
+export type { FaultSpec } from './injected-fault';
 
 /**
  * A StorageFs that passes calls to a real one, except those a test chose to fail, hang or cut
@@ -91,6 +22,16 @@ export class FaultyFs implements StorageFs {
     });
     this.faults.push(fault);
     return fault;
+  }
+
+  /**
+   * Fails every call of every kind from now on (until clear()). With it a test can stand in for
+   * a crash in-process: `failAll(); await fm.onApplicationShutdown(); clear()` writes nothing
+   * more (no flush, no trim, the WAL keeps its preallocated zeros) but lets the data-directory
+   * lock go, so a new FileManager can recover the directory as after a kill.
+   */
+  failAll(errno = 'EIO'): void {
+    for (const kind of FS_CALL_KINDS) this.inject({ kind, errno, times: Infinity });
   }
 
   /** Removes every fault and lets every hung call go on. */
@@ -130,6 +71,7 @@ export class FaultyFs implements StorageFs {
     let taken: InjectedFault | undefined;
     // Every fault sees every call (so that `nth` counts are each fault's own).
     for (const fault of this.faults) if (fault.takes(kind, path) && !taken) taken = fault;
+    if (taken) taken.hits++; // only the fault applied counts the call as a hit
     return taken;
   }
 
@@ -211,7 +153,16 @@ class FaultyFile implements StorageFile {
     return this.fs.call('stat', this.path, () => this.file.size());
   }
 
-  close(): Promise<void> {
-    return this.fs.call('close', this.path, () => this.file.close());
+  /**
+   * A failed close(2) still releases the descriptor on Linux: the real file is closed whatever
+   * the fault says (a test leaking handles would only get a GC warning), then the error is thrown.
+   */
+  async close(): Promise<void> {
+    try {
+      await this.fs.call('close', this.path, () => this.file.close());
+    } catch (error) {
+      await this.file.close().catch(() => undefined);
+      throw error;
+    }
   }
 }

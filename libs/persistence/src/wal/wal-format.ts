@@ -12,6 +12,8 @@ import { crc32 } from 'node:zlib';
  * Little-endian. A bodyLength of 0 marks the end (a preallocated, zero-filled tail); a record
  * whose length runs past the file or whose checksum fails is a torn write and ends the log.
  */
+/** Segment files are named `<10-digit sequence>.wal`. */
+export const WAL_SUFFIX = '.wal';
 export const RECORD_HEADER_BYTES = 8;
 const MAX_BODY_BYTES = 512 * 1024 * 1024;
 

@@ -1,4 +1,3 @@
-import { addDoubleDouble } from '@app/persistence/series/double-double-add';
 import { exactQuotient } from './exact-mean';
 
 export { meanOfValues } from './exact-mean';
@@ -27,8 +26,9 @@ const TIE_MARGIN = 2 ** -99;
 /**
  * A running double-double sum. Mutable and allocation-free: the query path adds millions of values
  * to one instance. hi and lo are public so that chunk summaries can store and merge them. Adding
- * one double is Knuth's TwoSum with the error folded into lo (as the storage's RunningSummary does,
- * so that both compute the same pair).
+ * one double is Knuth's TwoSum with the error folded into lo. The one implementation: the
+ * storage's chunk summaries (RunningSummary) keep their sums in one of these, so the query path
+ * and the storage compute the same pair.
  */
 export class DoubleDoubleSum {
   hi = 0;
@@ -44,9 +44,27 @@ export class DoubleDoubleSum {
     this.hi = h;
   }
 
-  /** Adds another double-double (a partial sum) accurately (see addDoubleDouble). */
-  addSum(other: { readonly hi: number; readonly lo: number }): void {
-    addDoubleDouble(this, other.hi, other.lo);
+  /**
+   * Adds another double-double (a partial sum, hi + lo) accurately: TwoSum of both halves, then
+   * the errors folded in and renormalised twice (Bailey's QD "ieee_add", about 106 bits). The
+   * query path merges chunk summaries with it, and the storage merges a block's chunk summaries
+   * into per-metric run summaries with it.
+   */
+  addPair(bHi: number, bLo: number): void {
+    const a = this.hi;
+    const s = a + bHi;
+    const sb = s - a;
+    const se = a - (s - sb) + (bHi - sb);
+    const c = this.lo;
+    const t = c + bLo;
+    const tb = t - c;
+    const te = c - (t - tb) + (bLo - tb);
+    const lo1 = se + t;
+    const hi1 = s + lo1;
+    const lo2 = lo1 - (hi1 - s) + te;
+    const hi2 = hi1 + lo2;
+    this.lo = lo2 - (hi2 - hi1);
+    this.hi = hi2;
   }
 
   reset(): void {

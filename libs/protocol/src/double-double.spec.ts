@@ -63,7 +63,7 @@ describe('DoubleDoubleSum + meanOf', () => {
     );
   });
 
-  it('agrees exactly when partial sums are merged with addSum', () => {
+  it('agrees exactly when partial sums are merged with addPair', () => {
     const arrays = fc.array(fc.array(similarMagnitude, { maxLength: 40 }), {
       minLength: 1,
       maxLength: 8,
@@ -73,7 +73,10 @@ describe('DoubleDoubleSum + meanOf', () => {
         const values = parts.flat();
         fc.pre(values.length > 0);
         const total = new DoubleDoubleSum();
-        for (const part of parts) total.addSum(sumOf(part));
+        for (const part of parts) {
+          const p = sumOf(part);
+          total.addPair(p.hi, p.lo);
+        }
         expect(meanOf(total.hi, total.lo, values.length)).toBe(
           meanOfValues(values, 0, values.length),
         );

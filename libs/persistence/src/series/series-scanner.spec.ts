@@ -1,0 +1,140 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeBlock } from '../block/block-writer';
+import { FaultyFs } from '../testing/faulty-fs';
+import { CHUNK_VALUES } from './chunk-table';
+import { Series } from './series';
+import { SeriesScanner } from './series-scanner';
+import { SeriesStore } from './series-store';
+import { SeriesVisitor } from './series-visitor';
+
+/** Records what a scan delivers: raw values, and summaries when it accepts them. */
+class Recorder implements SeriesVisitor {
+  readonly stamps: number[] = [];
+  readonly values: number[] = [];
+  summaries: { min: number; max: number; count: number }[] = [];
+  constructor(private readonly takeSummaries = false) {}
+  acceptsSummary(): boolean {
+    return this.takeSummaries;
+  }
+  addSummary(minStamp: number, maxStamp: number, count: number): void {
+    this.summaries.push({ min: minStamp, max: maxStamp, count });
+  }
+  addValues(stamps: ArrayLike<number>, values: ArrayLike<number>, start: number, end: number) {
+    for (let i = start; i < end; i++) {
+      this.stamps.push(stamps[i]);
+      this.values.push(values[i]);
+    }
+  }
+  get counted(): number {
+    return this.values.length + this.summaries.reduce((n, s) => n + s.count, 0);
+  }
+}
+
+describe('SeriesScanner', () => {
+  let dir: string;
+  let fs: FaultyFs;
+  let store: SeriesStore;
+  let blocks = 0;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pulse-scan-'));
+    fs = new FaultyFs();
+    store = new SeriesStore();
+  });
+  afterEach(async () => {
+    await store.closeBlocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Applies values stamped `from`, `from + 1`, ... (value = stamp) to the metric's head. */
+  function log(id: string, from: number, count: number): Series {
+    const series = store.getOrCreate(id);
+    const stamps = Array.from({ length: count }, (_, i) => from + i);
+    store.apply(
+      stamps.map(() => series),
+      stamps,
+      stamps,
+      count,
+    );
+    return series;
+  }
+
+  /** Freezes the heads and writes and installs them as a block (what a flush does). */
+  async function flush(): Promise<void> {
+    const written = await writeBlock(dir, ++blocks, store.freeze(), blocks, fs);
+    store.installBlock(await fs.open(written.path, 'read'), written.table, written.runs);
+  }
+
+  async function scan(series: Series, from: number, to: number, summaries = false) {
+    const recorder = new Recorder(summaries);
+    await new SeriesScanner(store, from, to, recorder).scan(series);
+    return recorder;
+  }
+
+  it('delivers blocks, then the frozen head, then the live head, oldest first', async () => {
+    log('m', 0, 2000);
+    await flush();
+    log('m', 2000, 10);
+    const frozen = store.freeze(); // a flush under way: its head is still read
+    expect(frozen).toHaveLength(1);
+    const series = log('m', 2010, 5);
+    const all = await scan(series, -Infinity, Infinity);
+    expect(all.stamps).toEqual(Array.from({ length: 2015 }, (_, i) => i));
+  });
+
+  it('selects stamps in [from, to], bounds included, across chunk and block edges', async () => {
+    const series = log('m', 0, 3000);
+    await flush();
+    log('m', 3000, 3000);
+    for (const [from, to] of [
+      [1023, 1024],
+      [2990, 3010],
+      [0, 0],
+      [5999, 9999],
+      [-5, -1],
+    ]) {
+      const got = await scan(series, from, to);
+      const expected = [];
+      for (let t = Math.max(from, 0); t <= Math.min(to, 5999); t++) expected.push(t);
+      expect(got.values).toEqual(expected);
+    }
+  });
+
+  it('takes summaries for chunks and whole block runs inside the range, raw values elsewhere', async () => {
+    const series = log('m', 0, CHUNK_VALUES * 4);
+    await flush();
+    const whole = await scan(series, -Infinity, Infinity, true);
+    expect(whole.summaries).toEqual([
+      { min: 0, max: CHUNK_VALUES * 4 - 1, count: CHUNK_VALUES * 4 },
+    ]);
+    expect(whole.values).toEqual([]);
+    // Cut inside the second chunk: its part and the cut end are read, the third chunk summarised.
+    const cut = await scan(series, CHUNK_VALUES + 5, CHUNK_VALUES * 3 + 1, true);
+    expect(cut.counted).toBe(CHUNK_VALUES * 2 - 3);
+    expect(cut.summaries).toEqual([
+      { min: CHUNK_VALUES * 2, max: CHUNK_VALUES * 3 - 1, count: CHUNK_VALUES },
+    ]);
+    expect(cut.values[0]).toBe(CHUNK_VALUES + 5);
+  });
+
+  it('does not see values applied after the scan started', async () => {
+    const series = log('m', 0, 500);
+    await flush();
+    log('m', 500, 10);
+    const recorder = new Recorder();
+    const scanning = new SeriesScanner(store, -Infinity, Infinity, recorder).scan(series);
+    log('m', 510, 10); // while the block is being read
+    await scanning;
+    expect(recorder.values).toHaveLength(510);
+  });
+
+  it('fails the scan when a block read fails (the QUERY gets 500)', async () => {
+    const series = log('m', 0, 100);
+    await flush();
+    fs.inject({ kind: 'read', path: '.blk', errno: 'EIO' });
+    await expect(scan(series, -Infinity, Infinity)).rejects.toThrow(/EIO/);
+    expect((await scan(series, -Infinity, Infinity)).values).toHaveLength(100);
+  });
+});
