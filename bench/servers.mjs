@@ -23,7 +23,7 @@ export function pulseCommand() {
   return {
     serverPath,
     command: viaNode ? process.execPath : serverPath,
-    argv: viaNode ? [path.resolve(ROOT, serverPath)] : [],
+    argv: viaNode ? ['--heap-growing-percent=50', path.resolve(ROOT, serverPath)] : [],
   };
 }
 

@@ -3,6 +3,8 @@
 #   dev:    sources mounted over /app, `nest start --watch` (docker-compose.dev.yml)
 #   final:  production dependencies only, non-root, node itself as the process (exec form), so
 #           SIGTERM reaches the server's shutdown hooks (compose adds `init: true` for zombies).
+#           V8 flags go on this command line (see SERVER_NODE_ARGS in spawn-server.ts): V8 reads
+#           them at start; set later from JavaScript they are documented as unpredictable.
 # Configuration is never baked in: mount it and point PULSE_CONFIG at it.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -26,4 +28,4 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 7070
-CMD ["node", "dist/apps/server/main.js"]
+CMD ["node", "--heap-growing-percent=50", "dist/apps/server/main.js"]

@@ -1,11 +1,12 @@
-// Starts the built server on ./data (as the container does: `node dist/apps/server/main.js`) and,
+// Starts the built server on ./data as the container does (`node --heap-growing-percent=50
+// dist/apps/server/main.js`, the V8 flag on the command line, where V8 reads it) and,
 // once it listens, one load client sending random metrics. Ctrl-C stops both (the server drains).
 // The children get their own process groups: a terminal's Ctrl-C reaches only this script, which
 // forwards one SIGTERM to each (a second signal would make them exit without draining).
 import { spawn } from 'node:child_process';
 
 const env = { PULSE_HOST: '127.0.0.1', PULSE_DATA_DIR: './data', ...process.env };
-const server = spawn(process.execPath, ['dist/apps/server/main.js'], {
+const server = spawn(process.execPath, ['--heap-growing-percent=50', 'dist/apps/server/main.js'], {
   env,
   stdio: ['ignore', 'pipe', 'inherit'],
   detached: true,

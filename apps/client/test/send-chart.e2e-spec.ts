@@ -78,9 +78,25 @@ describe('client send and chart (e2e)', () => {
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('QUERY e2e-chart MAX 0: 3 windows, min 1, max 9, oldest on the left');
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(8);
     expect(lines[1]).toMatch(/^\s+9 ┤╭╮/); // the peak is the second value
     expect(lines[5]).toMatch(/^\s+1 ┼╯/); // the first value is the lowest
+    // The time axis: single values carry no stamps, so it ends at the reply's minute.
+    expect(lines[6]).toMatch(/^ {11}first value {2}\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    expect(lines[7]).toBe(`${' '.repeat(11)}time in UTC`);
+  });
+
+  it('chart: labels the time axis with `from` and `to`, in the --zone given', async () => {
+    await runClient(['send', 'LOG e2e-chart-axis 1'], { env });
+    const args = ['e2e-chart-axis', 'COUNT', '3600', '2020-01-01T00:00', '2030-01-01T05:30'];
+    const { code, stdout } = await runClient(
+      ['chart', ...args, '--zone', 'Asia/Kolkata', '--height', '3', '--width', '60'],
+      { env },
+    );
+    expect(code).toBe(0);
+    const [labels, note] = stdout.trimEnd().split('\n').slice(-2);
+    expect(labels.trim()).toBe('2020-01-01 00:00  2030-01-01 05:30');
+    expect(note.trim()).toBe('time in Asia/Kolkata');
   });
 
   it('chart: prints a failed QUERY as it is and exits 1', async () => {

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
+import { LogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadConfig } from './config/load-config';
+import { describeStartupError } from './bootstrap/startup-error';
+import { PulseLogger } from './bootstrap/pulse-logger';
+import { loadConfig } from './config/load-config';
 import { LOG_LEVELS } from './config/pulse-environment';
 import { ServerConfig } from './config/server-config';
-import { tuneHeap } from './heap-tuning';
 import { ServerModule } from './server.module';
 import { LineTransportServer } from './transport/line-transport.server';
 
@@ -12,16 +13,7 @@ import { LineTransportServer } from './transport/line-transport.server';
 const levelsFrom = (level: ServerConfig['logLevel']): LogLevel[] =>
   LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as LogLevel[];
 
-async function bootstrap(): Promise<void> {
-  tuneHeap();
-  let config: ServerConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`pulse: ${error.message}\n`);
-    process.exit(1);
-  }
+async function bootstrap(config: ServerConfig): Promise<void> {
   const transport = new LineTransportServer({
     host: config.host,
     port: config.port,
@@ -34,7 +26,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.createMicroservice(ServerModule.register(config), {
     strategy: transport,
     // Colours only on a terminal: container logs and files get plain text.
-    logger: new ConsoleLogger('Pulse', {
+    logger: new PulseLogger('Pulse', {
       logLevels: levelsFrom(config.logLevel),
       colors: Boolean(process.stdout.isTTY),
     }),
@@ -45,11 +37,21 @@ async function bootstrap(): Promise<void> {
   await app.listen();
 }
 
+/**
+ * Signals this close to the first are the same request delivered twice (GNU `timeout` signals
+ * the process and then its process group), not an operator insisting.
+ */
+const SAME_SIGNAL_WINDOW_MS = 250;
+
 /** The first SIGTERM/SIGINT drains and closes (Nest's hooks); a second one exits at once. */
 function exitOnSecondSignal(): void {
-  let signals = 0;
+  let first: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals < 2) return;
+    if (first === undefined) {
+      first = performance.now();
+      return;
+    }
+    if (performance.now() - first <= SAME_SIGNAL_WINDOW_MS) return;
     Logger.warn(`second ${signal}: exiting without waiting`, 'Shutdown');
     process.exit(1);
   };
@@ -57,10 +59,21 @@ function exitOnSecondSignal(): void {
   process.on('SIGINT', onSignal);
 }
 
-bootstrap().catch((error: unknown) => {
-  Logger.error(
-    error instanceof Error ? (error.stack ?? error.message) : String(error),
-    'Bootstrap',
-  );
-  process.exit(1);
-});
+/**
+ * Any start-up failure (configuration, data directory, listener) is one line on stderr naming
+ * the setting or file and the cause, and exit code 1: no stack trace, which would only bury the
+ * cause for an operator. Nothing has been acknowledged yet, so exiting without closing loses
+ * nothing; the exit releases the data directory's lock.
+ */
+async function main(): Promise<void> {
+  let config: ServerConfig | undefined;
+  try {
+    config = loadConfig();
+    await bootstrap(config);
+  } catch (error) {
+    process.stderr.write(`pulse: ${describeStartupError(error, config)}\n`);
+    process.exit(1);
+  }
+}
+
+void main();

@@ -11,7 +11,13 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { SETTING_NAMES } from '../src/config/pulse-environment';
-import { freshDataDir, PulseServer, removeDataDirs, SERVER_ENTRY } from './support/spawn-server';
+import {
+  freshDataDir,
+  PulseServer,
+  removeDataDirs,
+  SERVER_ENTRY,
+  SERVER_NODE_ARGS,
+} from './support/spawn-server';
 
 const run = promisify(execFile);
 const root = process.cwd();
@@ -34,8 +40,18 @@ describe('deployment files', () => {
   it('starts the server in the image exactly as the e2e tests do', async () => {
     expect(await finalCmd('docker/server.Dockerfile')).toEqual([
       'node',
+      ...SERVER_NODE_ARGS,
       relative(root, SERVER_ENTRY),
     ]);
+  });
+
+  it('starts the server from npm with the same node options', async () => {
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts['start:server']).toBe(
+      ['node', ...SERVER_NODE_ARGS, 'dist/apps/server/main.js'].join(' '),
+    );
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { plot } from 'asciichart';
 import { ChartQuery, queryCommand } from './chart-query';
 import { downsample } from './downsample';
+import { ChartTime, renderTimeAxis, timeRange } from './time-axis';
 
 export interface ChartLayout {
   /** Rows of the plot area. */
@@ -20,13 +21,14 @@ function axisLabel(value: number): string {
 
 /**
  * A QUERY result as a terminal line chart, oldest window on the left (the order QUERY returns),
- * under a title naming the query and the range of the values. Series wider than the terminal
- * are downsampled, and the title says so.
+ * under a title naming the query and the range of the values, over the times it covers. Series
+ * wider than the terminal are downsampled, and the title says so.
  */
 export function renderChart(
   query: ChartQuery,
   values: readonly number[],
   layout: ChartLayout,
+  time: ChartTime,
 ): string {
   const title = `${queryCommand(query)}: ${values.length} window${values.length === 1 ? '' : 's'}`;
   if (values.length === 0) return `${title} (no values selected)\n`;
@@ -37,5 +39,12 @@ export function renderChart(
   const scaled =
     points.length < values.length ? `, ${points.length} columns (${query.op} of each run)` : '';
   const chart = plot(points, { height: Math.max(layout.height - 1, 1), format: axisLabel });
-  return `${title}${scaled}, min ${min}, max ${max}, oldest on the left\n${chart}\n`;
+  // asciichart draws the first point on the y axis' column, the others one column each after.
+  const axis = renderTimeAxis(
+    timeRange(query, values.length, time),
+    time.zone,
+    AXIS_WIDTH - 1,
+    AXIS_WIDTH - 2 + points.length,
+  );
+  return `${title}${scaled}, min ${min}, max ${max}, oldest on the left\n${chart}\n${axis}`;
 }

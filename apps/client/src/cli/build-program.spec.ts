@@ -166,6 +166,7 @@ describe('buildProgram', () => {
     expect(call.settings).toMatchObject({
       query: { id: 'cpu', op: 'AVG', secs: '60', from: '2022-04-26', to: undefined },
       layout: { height: 8, width: 50 },
+      zone: 'UTC',
     });
   });
 });

@@ -39,6 +39,8 @@ export interface ChartSettings {
   server: ServerAddress;
   query: ChartQuery;
   layout: ChartLayout;
+  /** The server's time zone: how `from`/`to` are read and the time axis is shown. */
+  zone: string;
 }
 
 /** What each mode runs once its settings are resolved; specs replace them to test parsing. */

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ModeRunners } from '../cli/client-settings';
-import { parsePositiveInt } from '../config/option-parsers';
+import { parsePositiveInt, parseTimeZone } from '../config/option-parsers';
 import { serverAddress } from './server-options';
 
 export const DEFAULT_CHART_HEIGHT = 12;
@@ -13,6 +13,7 @@ export function terminalWidth(): number {
 interface ChartOptions {
   height: number;
   width?: number;
+  zone: string;
 }
 
 /** `chart <id> <op> <secs> [from] [to]`: a QUERY drawn in the terminal. */
@@ -24,6 +25,12 @@ export function chartCommand(run: ModeRunners['chart']): Command {
     .argument('<secs>', 'window length in seconds')
     .argument('[from]', 'first instant (ISO 8601), inclusive')
     .argument('[to]', 'last instant (ISO 8601), inclusive')
+    .addOption(
+      new Option('--zone <zone>', "the server's time zone (PULSE_TZ), for the time axis")
+        .env('PULSE_SERVER_TZ')
+        .default('UTC')
+        .argParser(parseTimeZone),
+    )
     .addOption(
       new Option('--height <rows>', 'rows of the chart')
         .default(DEFAULT_CHART_HEIGHT)
@@ -49,6 +56,7 @@ export function chartCommand(run: ModeRunners['chart']): Command {
           server: serverAddress(command),
           query: { id, op, secs, from, to },
           layout: { height: options.height, width: options.width ?? terminalWidth() },
+          zone: options.zone,
         }),
     );
 }

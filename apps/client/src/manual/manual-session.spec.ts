@@ -44,6 +44,8 @@ function setup(answer = (command: string) => `ok ${command}`) {
     print: (text) => (out += text),
     notice: (text) => (err += text),
     chart: { height: 4, width: 40 },
+    zone: 'UTC',
+    now: () => Date.UTC(2026, 0, 2, 10, 0, 0),
   });
   return { session, connections, out: () => out, err: () => err };
 }

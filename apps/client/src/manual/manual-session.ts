@@ -17,6 +17,10 @@ export interface ManualSessionDeps {
   /** Notices and errors (stderr): scripts piping into manual mode read only replies. */
   notice: (text: string) => void;
   chart: ChartLayout;
+  /** The server's time zone, for the chart's time axis. */
+  zone: string;
+  /** Epoch milliseconds now: when a chart's reply arrived. */
+  now: () => number;
 }
 
 /**
@@ -71,7 +75,14 @@ export class ManualSession {
     const reply = await this.request(queryCommand(query));
     if (reply === undefined) return;
     const values = parseQueryResults(reply);
-    this.deps.print(values ? renderChart(query, values, this.deps.chart) : `${reply}\n`);
+    this.deps.print(
+      values
+        ? renderChart(query, values, this.deps.chart, {
+            answeredAt: this.deps.now(),
+            zone: this.deps.zone,
+          })
+        : `${reply}\n`,
+    );
   }
 
   /** Sends one command on the current connection, reopening it if the server closed it. */

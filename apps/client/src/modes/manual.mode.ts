@@ -6,6 +6,7 @@ import { onStopSignals } from '../cli/stop-signals';
 import { connectTo, describeServer } from '../connection/server-address';
 import { HISTORY_SIZE, loadHistory, saveHistory } from '../manual/history-file';
 import { ManualSession } from '../manual/manual-session';
+import { PromptKeeper } from '../manual/prompt-keeper';
 
 const PROMPT = 'pulse> ';
 
@@ -17,11 +18,14 @@ const PROMPT = 'pulse> ';
  */
 export async function runManual(settings: ManualSettings): Promise<void> {
   const interactive = Boolean(process.stdin.isTTY);
+  const keeper = new PromptKeeper(process.stdout, process.stderr);
   const session = new ManualSession({
     connect: () => connectTo(settings.server),
     print: (text) => process.stdout.write(text),
-    notice: (text) => process.stderr.write(text),
+    notice: (text) => keeper.notice(text),
     chart: settings.chart,
+    zone: settings.zone,
+    now: () => Date.now(),
   });
   await session.start();
   const now = formatServerDate(Date.now(), settings.zone);
@@ -41,17 +45,13 @@ export async function runManual(settings: ManualSettings): Promise<void> {
     prompt: PROMPT,
   });
   if (historyFile) rl.on('history', (lines: string[]) => saveHistory(historyFile, lines));
-  let closed = false;
-  const prompt = () => interactive && !closed && rl.prompt();
-  rl.on('line', (line) => {
-    void session.handle(line).then(prompt);
-  });
+  rl.on('line', (line) => void keeper.handle(session.handle(line)));
   rl.on('SIGINT', () => rl.close()); // Ctrl-C on a terminal (raw mode: no process signal)
   const removeHandlers = onStopSignals(() => rl.close());
-  prompt();
+  keeper.start(interactive ? rl : undefined);
 
   await new Promise<void>((resolve) => rl.once('close', resolve));
-  closed = true;
+  keeper.end();
   if (interactive) process.stdout.write('\n');
   await session.finish();
   removeHandlers();

@@ -1,13 +1,9 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { parse as parseDotenv } from 'dotenv';
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './config-error';
+import { readConfigFile } from './config-file';
 import { PulseEnvironment, SETTING_NAMES } from './pulse-environment';
 import { ServerConfig } from './server-config';
-
-export class ConfigError extends Error {}
 
 /**
  * Builds the configuration: defaults, then the optional file named by PULSE_CONFIG (YAML, or
@@ -33,26 +29,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(`invalid configuration: ${messages.join('; ')}`);
   }
   return toServerConfig(settings);
-}
-
-function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`PULSE_CONFIG: cannot read ${path}: ${(error as Error).message}`);
-  }
-  const ext = extname(path).toLowerCase();
-  if (ext === '.yaml' || ext === '.yml') {
-    const parsed: unknown = parseYaml(text);
-    if (parsed === null || parsed === undefined) return {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new ConfigError(`PULSE_CONFIG: ${path} must hold a mapping of PULSE_* settings`);
-    }
-    // YAML numbers and strings alike are validated as if they came from the environment.
-    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
-  }
-  return parseDotenv(text);
 }
 
 function toServerConfig(s: PulseEnvironment): ServerConfig {

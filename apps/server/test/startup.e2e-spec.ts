@@ -1,0 +1,157 @@
+/**
+ * Start-up failures against the built server: each is one line on stderr, `pulse: ` followed by
+ * the setting or file and the cause, exit code 1, no stack trace, within a few seconds (a hang
+ * fails the test instead of the suite).
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
+import {
+  freshDataDir,
+  PulseServer,
+  removeDataDirs,
+  SERVER_ENTRY,
+  SERVER_NODE_ARGS,
+} from './support/spawn-server';
+
+const EXIT_TIMEOUT_MS = 8000;
+/** An account that owns nothing here, to meet EACCES when the tests run as root. */
+const NOBODY = 65534;
+
+interface FailedStart {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/** Runs the server with `env` until it exits; SIGKILLs it after EXIT_TIMEOUT_MS. */
+function startExpectingFailure(env: Record<string, string>, uid?: number): Promise<FailedStart> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('PULSE_')),
+  );
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, SERVER_ENTRY], {
+    env: { ...inherited, PULSE_HOST: '127.0.0.1', PULSE_PORT: '0', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(uid === undefined ? {} : { uid, gid: uid }),
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const timer = setTimeout(() => {
+    stderr += `\n[test: still running after ${EXIT_TIMEOUT_MS} ms; killed]\n`;
+    child.kill('SIGKILL');
+  }, EXIT_TIMEOUT_MS);
+  return new Promise((resolve) =>
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr });
+    }),
+  );
+}
+
+/** Exit 1, exactly one stderr line `pulse: ...` matching `names`, no stack frame. */
+function expectOneLine(result: FailedStart, names: RegExp): void {
+  const context = `stderr was:\n${result.stderr}`;
+  expect({ code: result.code, signal: result.signal, context }).toEqual({
+    code: 1,
+    signal: null,
+    context,
+  });
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  expect(result.stderr).toMatch(/^pulse: [^\n]+\n$/);
+  expect(result.stderr).toMatch(names);
+}
+
+describe('server start-up failures (e2e)', () => {
+  let dataDir: string;
+  let blocker: Server | undefined;
+  beforeEach(async () => (dataDir = await freshDataDir()));
+  afterEach(async () => {
+    blocker?.close();
+    blocker = undefined;
+    await PulseServer.killAll();
+  });
+  afterAll(() => removeDataDirs());
+
+  it('names PULSE_PORT when the port is already in use (EADDRINUSE)', async () => {
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    const result = await startExpectingFailure({
+      PULSE_DATA_DIR: dataDir,
+      PULSE_PORT: String(port),
+    });
+    expectOneLine(result, new RegExp(`PULSE_PORT ${port} on 127\\.0\\.0\\.1 .*in use`));
+  });
+
+  it('names PULSE_HOST when it does not resolve (ENOTFOUND)', async () => {
+    const result = await startExpectingFailure({
+      PULSE_DATA_DIR: dataDir,
+      PULSE_HOST: 'pulse-e2e.invalid',
+    });
+    expectOneLine(result, /PULSE_HOST pulse-e2e\.invalid does not resolve/);
+  });
+
+  it('names PULSE_HOST when it is not an address of this machine (EADDRNOTAVAIL)', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a real interface.
+    const result = await startExpectingFailure({
+      PULSE_DATA_DIR: dataDir,
+      PULSE_HOST: '192.0.2.1',
+    });
+    expectOneLine(result, /PULSE_HOST 192\.0\.2\.1 is not an address of this machine/);
+  });
+
+  it('names the file and line of a YAML file that does not parse', async () => {
+    const file = join(dataDir, 'pulse.yaml');
+    await writeFile(file, 'PULSE_PORT: 7070\nPULSE_HOST: [127.0.0.1\n');
+    const result = await startExpectingFailure({ PULSE_DATA_DIR: dataDir, PULSE_CONFIG: file });
+    expectOneLine(result, new RegExp(`PULSE_CONFIG ${file}: not valid YAML at line \\d`));
+  });
+
+  it('names the file and line of a .env file that does not parse', async () => {
+    const file = join(dataDir, 'pulse.env');
+    await writeFile(file, 'PULSE_PORT=7070\nPULSE_HOST 127.0.0.1\n');
+    const result = await startExpectingFailure({ PULSE_DATA_DIR: dataDir, PULSE_CONFIG: file });
+    expectOneLine(result, new RegExp(`PULSE_CONFIG ${file}: line 2 `));
+  });
+
+  it('names an invalid setting', async () => {
+    const result = await startExpectingFailure({ PULSE_DATA_DIR: dataDir, PULSE_PORT: 'abc' });
+    expectOneLine(result, /PULSE_PORT="abc"/);
+  });
+
+  it('names a data directory below a file (ENOTDIR)', async () => {
+    const file = join(dataDir, 'a-file');
+    await writeFile(file, '');
+    const result = await startExpectingFailure({ PULSE_DATA_DIR: join(file, 'data') });
+    expectOneLine(result, new RegExp(`${file}/data.*(ENOTDIR|not a directory)`));
+  });
+
+  it('names a data directory it may not write (EACCES)', async () => {
+    const root = process.getuid?.() === 0;
+    // As root only another account meets EACCES: a directory of root's it may not enter.
+    const parent = join(dataDir, 'closed');
+    await mkdir(parent, { mode: 0o700 });
+    if (root) await chmod(dataDir, 0o755);
+    else await chmod(parent, 0o500);
+    const target = join(parent, 'data');
+    const result = await startExpectingFailure(
+      { PULSE_DATA_DIR: target },
+      root ? NOBODY : undefined,
+    );
+    await chmod(parent, 0o700);
+    expectOneLine(result, new RegExp(`${target}.*(EACCES|permission denied)`));
+  });
+
+  it('names a data directory that cannot be created (/proc/nope), without hanging', async () => {
+    const result = await startExpectingFailure({ PULSE_DATA_DIR: '/proc/nope' });
+    expectOneLine(result, /\/proc\/nope/);
+  }, 15000);
+
+  it('refuses a second server on a data directory in use, naming the directory', async () => {
+    const first = await PulseServer.start({ dataDir });
+    const result = await startExpectingFailure({ PULSE_DATA_DIR: dataDir });
+    expectOneLine(result, new RegExp(`${dataDir}.*(lock|in use|another)`, 'i'));
+    expect(first.hasExited).toBe(false);
+  }, 15000);
+});
