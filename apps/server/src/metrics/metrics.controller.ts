@@ -4,8 +4,9 @@ import { MetricsService } from '@app/metrics';
 import { LinePatternExtras } from '../transport/line-route';
 
 /**
- * LOG and QUERY. Each call receives a run of consecutive commands of one verb from one
- * connection (their argument tokens) and returns one reply line per command.
+ * LOG and QUERY. Each call receives consecutive commands of one verb (their argument tokens) and
+ * returns one reply line per command: for QUERY, a run from one connection; for LOG, the runs of
+ * every connection in one event-loop turn (the transport batches them, as declared below).
  */
 @Controller()
 export class MetricsController {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SERVER_ENTRY, type ExitInfo } from '../support/spawn-server';
+import { SERVER_ENTRY, SERVER_NODE_ARGS, type ExitInfo } from '../support/spawn-server';
 
 const READY_LINE = /listening on [^\s:]+:(\d+)/;
 
@@ -34,7 +34,7 @@ export class ServerInDir {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !name.startsWith('PULSE_')),
     );
-    const child = spawn(process.execPath, [SERVER_ENTRY], {
+    const child = spawn(process.execPath, [...SERVER_NODE_ARGS, SERVER_ENTRY], {
       cwd,
       env: {
         ...inherited,
