@@ -126,6 +126,25 @@ describe('AlertRuleStore', () => {
       },
     );
 
+    it.each([
+      ['a previous version', [5]],
+      ['no previous file', []],
+    ])(
+      'puts back %s when the directory fsync fails after the rename, though every fsync fails from then on',
+      async (_case, before) => {
+        const store = await open();
+        if (before.length > 0) await store.registerAll([rule(5)], 1000);
+        // The rename has happened when the directory fsync fails; the rewrite without the refused
+        // rule cannot help, since its temporary file's fsync fails too.
+        fs.inject({ kind: 'fsync', path: /alerts$/, times: Infinity }); // the directory
+        fs.inject({ kind: 'fsync', path: 'rules.json.tmp', nth: 2, times: Infinity });
+        const [failure] = await store.registerAll([rule(6)], 2000);
+        expect(failure?.message).toMatch(/EIO/);
+        await store.flush().catch(() => undefined);
+        expect(await limitsAfterRestart()).toEqual(before);
+      },
+    );
+
     it('a save cut short by a full disk (0 bytes written) fails as ENOSPC', async () => {
       const store = await open();
       fs.inject({ kind: 'write', path: 'rules.json.tmp', short: true });

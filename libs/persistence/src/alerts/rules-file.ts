@@ -17,6 +17,12 @@ const isRule = (r: StoredAlertRule): boolean =>
 /**
  * alerts/rules.json: every rule with its checkpoint. Replaced atomically (temporary file, fsync,
  * rename, fsync of the directory), so a crash leaves either the old or the new version.
+ *
+ * The version being replaced keeps a second name, rules.json.prev (a hard link), until the new
+ * one is durable: if the directory fsync fails after the rename, the save is reported failed
+ * (its NEW-ALERTs are answered 500), so the new version must not stay in place. Renaming the
+ * previous version back undoes it without writing or syncing a file, which a failing disk may
+ * no longer allow.
  */
 export class RulesFile {
   private readonly logger = new Logger('AlertRuleStore');
@@ -69,8 +75,45 @@ export class RulesFile {
       throw error;
     }
     await file.close();
+    const kept = await this.keepPrevious();
     await this.fs.rename(temporary, this.path);
-    await this.fs.syncDirectory(this.dir);
+    try {
+      await this.fs.syncDirectory(this.dir);
+    } catch (error) {
+      await this.undoReplace(kept);
+      throw error;
+    }
+  }
+
+  private get previousPath(): string {
+    return `${this.path}.prev`;
+  }
+
+  /** Links the current version as rules.json.prev; false if there is none yet. */
+  private async keepPrevious(): Promise<boolean> {
+    await this.fs.unlink(this.previousPath).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    try {
+      await this.fs.link(this.path, this.previousPath);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  /** Puts the previous version (or no file) back in place of one whose save failed. */
+  private async undoReplace(kept: boolean): Promise<void> {
+    try {
+      if (kept) await this.fs.rename(this.previousPath, this.path);
+      else await this.fs.unlink(this.path);
+    } catch (error) {
+      this.logger.error(
+        `could not put back the previous ${this.path} after a failed save ` +
+          `(rules answered 500 may be active after a restart): ${(error as Error).message}`,
+      );
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import {
   readFile,
   readdir,
   rename,
+  link,
   stat,
   truncate,
   unlink,
@@ -79,6 +80,7 @@ export const nodeStorageFs: StorageFs = {
   readdir: (dir) => readdir(dir),
   mkdir: (dir) => makeDirectory(dir),
   rename: (from, to) => rename(from, to),
+  link: (existing, to) => link(existing, to),
   unlink: (path) => unlink(path),
   truncate: (path, length) => truncate(path, length),
   async syncDirectory(dir) {

@@ -15,6 +15,7 @@ export const FS_CALL_KINDS = [
   'zero-fill',
   'stat',
   'rename',
+  'link',
   'unlink',
   'readdir',
   'mkdir',
@@ -61,6 +62,8 @@ export interface StorageFs {
   /** Creates the directory and its parents; nothing if it exists. */
   mkdir(dir: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  /** A second name for an existing file (a hard link); fails with EEXIST if `to` exists. */
+  link(existing: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   truncate(path: string, length: number): Promise<void>;
   /** Makes a directory's entries (created, renamed or removed files) durable. */

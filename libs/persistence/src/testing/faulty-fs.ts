@@ -96,6 +96,10 @@ export class FaultyFs implements StorageFs {
     return this.call('rename', from, () => this.inner.rename(from, to));
   }
 
+  link(existing: string, to: string): Promise<void> {
+    return this.call('link', existing, () => this.inner.link(existing, to));
+  }
+
   unlink(path: string): Promise<void> {
     return this.call('unlink', path, () => this.inner.unlink(path));
   }
