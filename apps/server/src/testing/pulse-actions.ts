@@ -1,0 +1,140 @@
+import fc from 'fast-check';
+import type { FaultSpec } from '@app/persistence/testing/faulty-fs';
+import { checkAllValues, checkJournal, checkRules } from './invariants';
+import { FS_CALL_KINDS, PulseHarness } from './pulse-harness';
+import { LIMIT, METRIC_IDS, MetricId, ModelRule, PulseModel } from './pulse-model';
+
+/** One thing a client, the scheduler, the disk or the operator does to the server. */
+export interface Action {
+  readonly label: string;
+  /** Whether the server was restarted (then the stricter checks run). */
+  readonly restarts?: boolean;
+  run(model: PulseModel, h: PulseHarness): Promise<void>;
+}
+
+export const logRun = (entries: readonly { id: MetricId; high: boolean }[]): Action => ({
+  label: `LOG ${entries.map((e) => `${e.id}${e.high ? '+' : ''}`).join(' ')}`,
+  async run(model, h) {
+    // Values and the stamp are fixed before the call: a concurrent action cannot move them.
+    const values = entries.map((e) => model.value(e.high));
+    const stamp = h.clock.now();
+    const commands = entries.map((e, i) => [e.id, String(values[i])]);
+    const replies = await h.step(h.metrics.log(commands), 'LOG');
+    replies.forEach((reply, i) => model.logged(entries[i].id, values[i], stamp, reply));
+  },
+});
+
+export const newAlert = (rule: ModelRule): Action => ({
+  label: `NEW-ALERT ${rule.id} ${rule.op} ${rule.secs} ${rule.limit}`,
+  async run(model, h) {
+    const at = h.clock.now();
+    const command = [rule.id, rule.op, String(rule.secs), String(rule.limit)];
+    const [reply] = await h.step(h.monitor.register([command]), 'NEW-ALERT');
+    model.registered(rule, at, reply);
+  },
+});
+
+/** An alert check; one that fails (journal or checkpoint write) may be retried by the next. */
+export const check: Action = {
+  label: 'CHECK',
+  async run(_, h) {
+    await h.step(
+      h.monitor.check().catch(() => undefined),
+      'alert check',
+    );
+  },
+};
+
+export const query = (id: MetricId): Action => ({
+  label: `QUERY ${id}`,
+  run: () => Promise.resolve(), // every step queries every metric afterwards
+});
+
+/** Time passes: stamps move on, and retry timers that became due run. */
+export const advance = (ms: number): Action => ({
+  label: `ADVANCE ${ms} ms`,
+  async run(_, h) {
+    h.clock.advance(ms);
+    // A retry that started does real I/O: give it a moment so that its effect is seen now.
+    if (h.timers.advance(ms) > 0) await new Promise<void>((r) => setImmediate(r));
+  },
+});
+
+export const fault = (spec: FaultSpec): Action => ({
+  label:
+    `FAULT ${spec.kind}${spec.path ? ` on ${spec.path}` : ''} ` +
+    `${spec.short ? 'short' : spec.errno} nth ${spec.nth} times ${spec.times}`,
+  run: (_, h) => Promise.resolve(h.inject(spec)),
+});
+
+export const restart: Action = { label: 'RESTART', restarts: true, run: (_, h) => h.restart() };
+export const crash: Action = { label: 'CRASH', restarts: true, run: (_, h) => h.crash() };
+
+/** Two actions at once (e.g. a NEW-ALERT save while a check saves checkpoints). */
+export const together = (a: Action, b: Action): Action => ({
+  label: `TOGETHER(${a.label} | ${b.label})`,
+  async run(model, h) {
+    await Promise.all([a.run(model, h), b.run(model, h)]);
+  },
+});
+
+/** Runs an action, then checks what must hold at every moment, or after a restart. */
+class ActionCommand implements fc.AsyncCommand<PulseModel, PulseHarness> {
+  constructor(private readonly action: Action) {}
+  check = () => true;
+  async run(model: PulseModel, h: PulseHarness): Promise<void> {
+    await this.action.run(model, h);
+    h.assertNoCrash();
+    await checkAllValues(h, model);
+    if (this.action.restarts) checkRules(h, model);
+    await checkJournal(h, model, false);
+  }
+  toString = () => this.action.label;
+}
+
+const id = fc.constantFrom(...METRIC_IDS);
+const entries = fc.array(fc.record({ id, high: fc.boolean() }), { minLength: 1, maxLength: 4 });
+const burst = fc.array(fc.record({ id, high: fc.boolean() }), { minLength: 8, maxLength: 24 });
+const rule: fc.Arbitrary<ModelRule> = fc
+  .oneof(
+    fc.record({ id, op: fc.constantFrom('MAX', 'MIN', 'AVG'), secs: fc.constant(0) }),
+    fc.record({ id, op: fc.constant('MAX'), secs: fc.constantFrom(1, 60) }),
+  )
+  .map((r) => ({ ...r, limit: LIMIT }) as ModelRule);
+const faultSpec: fc.Arbitrary<FaultSpec> = fc.record({
+  kind: fc.constantFrom(...FS_CALL_KINDS),
+  errno: fc.constantFrom('EIO', 'ENOSPC', 'EMFILE'),
+  nth: fc.integer({ min: 1, max: 3 }),
+  times: fc.oneof(
+    { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 4 },
+    { arbitrary: fc.constant(Infinity), weight: 1 },
+  ),
+  path: fc.constantFrom(undefined, '/wal', '/blocks', '/alerts'),
+  short: fc.boolean(),
+});
+const concurrent: fc.Arbitrary<Action> = fc.oneof(
+  entries.map(logRun),
+  rule.map(newAlert),
+  fc.constant(check),
+);
+
+/** The action mix; repeated entries weigh more (fc.commands picks among them uniformly). */
+export const actionCommands = (maxCommands: number) =>
+  fc.commands(
+    [
+      entries.map(logRun),
+      entries.map(logRun),
+      burst.map(logRun),
+      id.map(query),
+      rule.map(newAlert),
+      fc.constant(check),
+      fc.constant(check),
+      fc.constantFrom(1, 7, 1_000, 5_000, 61_000).map(advance),
+      faultSpec.map(fault),
+      faultSpec.map(fault),
+      fc.constant(restart),
+      fc.constant(crash),
+      fc.tuple(concurrent, concurrent).map(([a, b]) => together(a, b)),
+    ].map((arb) => arb.map((action) => new ActionCommand(action))),
+    { maxCommands, size: 'large' },
+  );
