@@ -27,15 +27,21 @@ const PATH = process.env.PULSE_PROPERTY_PATH;
 /** Generous: a failing case is shrunk, and each shrinking attempt replays a whole run. */
 const TIMEOUT_MS = Math.max(300_000, RUNS * 5_000);
 
-/** After the run: a restart with a sound disk and a check that covers every value logged. */
+/** After the run: a restart, then a check that covers every value logged, with a sound disk. */
 async function finish(model: PulseModel, h: PulseHarness): Promise<void> {
-  await h.restart();
-  await checkAllValues(h, model);
-  checkRules(h, model);
-  h.clock.advance(Math.max(2, model.lastStamp() + 2 - h.clock.now()));
-  await h.step(h.monitor.check(), 'final alert check');
-  await checkJournal(h, model, true);
-  h.assertNoCrash();
+  try {
+    await h.restart();
+    await checkAllValues(h, model);
+    checkRules(h, model);
+    h.clock.advance(Math.max(2, model.lastStamp() + 2 - h.clock.now()));
+    await h.step(h.monitor.check(), 'final alert check');
+    await checkJournal(h, model, true);
+    h.assertNoCrash();
+  } catch (error) {
+    throw new Error(`at the end (restart, final check): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 describe('failure injection (property)', () => {

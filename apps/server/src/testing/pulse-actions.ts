@@ -83,11 +83,16 @@ class ActionCommand implements fc.AsyncCommand<PulseModel, PulseHarness> {
   constructor(private readonly action: Action) {}
   check = () => true;
   async run(model: PulseModel, h: PulseHarness): Promise<void> {
-    await this.action.run(model, h);
-    h.assertNoCrash();
-    await checkAllValues(h, model);
-    if (this.action.restarts) checkRules(h, model);
-    await checkJournal(h, model, false);
+    try {
+      await this.action.run(model, h);
+      await new Promise<void>((resolve) => setImmediate(resolve)); // rejections are reported then
+      h.assertNoCrash();
+      await checkAllValues(h, model);
+      if (this.action.restarts) checkRules(h, model);
+      await checkJournal(h, model, false);
+    } catch (error) {
+      throw new Error(`after ${this.action.label}: ${(error as Error).message}`, { cause: error });
+    }
   }
   toString = () => this.action.label;
 }
