@@ -56,8 +56,8 @@ describe('failure injection (property)', () => {
           async (durability, flushValues, commands) => {
             const h = new PulseHarness(durability, flushValues);
             const model = new PulseModel();
-            await h.open();
             try {
+              await h.open();
               await fc.asyncModelRun(() => ({ model, real: h }), commands);
               await finish(model, h);
             } catch (error) {

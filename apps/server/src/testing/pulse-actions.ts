@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { Replies } from '@app/metrics';
 import type { FaultSpec } from '@app/persistence/testing/faulty-fs';
 import { checkAllValues, checkJournal, checkRules } from './invariants';
 import { FS_CALL_KINDS, PulseHarness } from './pulse-harness';
@@ -45,9 +46,22 @@ export const check: Action = {
   },
 };
 
+/**
+ * A QUERY over windows of a second (every step then checks all values anyway): it answers, 404
+ * only for a metric without values, 500 only while a fault is armed.
+ */
 export const query = (id: MetricId): Action => ({
-  label: `QUERY ${id}`,
-  run: () => Promise.resolve(), // every step queries every metric afterwards
+  label: `QUERY ${id} MAX 1`,
+  async run(model, h) {
+    const known = model.has(id);
+    const mayFail = h.faultArmed();
+    const [reply] = await h.step(h.metrics.query([[id, 'MAX', '1']]), 'QUERY');
+    const fine =
+      reply.startsWith('200 [') ||
+      (reply === Replies.metricNotFound && !known) ||
+      (reply === Replies.internalError && mayFail);
+    if (!fine) throw new Error(`QUERY ${id} MAX 1 answered "${reply}"`);
+  },
 });
 
 /** Time passes: stamps move on, and retry timers that became due run. */
@@ -56,7 +70,7 @@ export const advance = (ms: number): Action => ({
   async run(_, h) {
     h.clock.advance(ms);
     // A retry that started does real I/O: give it a moment so that its effect is seen now.
-    if (h.timers.advance(ms) > 0) await new Promise<void>((r) => setImmediate(r));
+    if (h.timers.advance(ms) > 0) await new Promise<void>((r) => h.timers.afterRealTime(5, r));
   },
 });
 
@@ -106,21 +120,28 @@ const rule: fc.Arbitrary<ModelRule> = fc
     fc.record({ id, op: fc.constant('MAX'), secs: fc.constantFrom(1, 60) }),
   )
   .map((r) => ({ ...r, limit: LIMIT }) as ModelRule);
-const faultSpec: fc.Arbitrary<FaultSpec> = fc.record({
-  kind: fc.constantFrom(...FS_CALL_KINDS),
-  errno: fc.constantFrom('EIO', 'ENOSPC', 'EMFILE'),
-  nth: fc.integer({ min: 1, max: 3 }),
-  times: fc.oneof(
-    { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 4 },
-    { arbitrary: fc.constant(Infinity), weight: 1 },
-  ),
-  path: fc.constantFrom(undefined, '/wal', '/blocks', '/alerts'),
-  short: fc.boolean(),
-});
+const faultSpec: fc.Arbitrary<FaultSpec> = fc
+  .record({
+    kind: fc.constantFrom(...FS_CALL_KINDS),
+    errno: fc.constantFrom('EIO', 'ENOSPC', 'EMFILE'),
+    nth: fc.integer({ min: 1, max: 3 }),
+    times: fc.oneof(
+      { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 4 },
+      { arbitrary: fc.constant(Infinity), weight: 1 },
+    ),
+    path: fc.constantFrom(undefined, '/wal', '/blocks', '/alerts'),
+    short: fc.boolean(),
+  })
+  .map((spec) => ({
+    ...spec,
+    // Only writes can be cut short (FaultyFs fails the other kinds with the errno instead).
+    short: spec.short && (spec.kind === 'write' || spec.kind === 'zero-fill'),
+  }));
 const concurrent: fc.Arbitrary<Action> = fc.oneof(
   entries.map(logRun),
   rule.map(newAlert),
   fc.constant(check),
+  id.map(query),
 );
 
 /** The action mix; repeated entries weigh more (fc.commands picks among them uniformly). */

@@ -140,15 +140,20 @@ export class PulseHarness {
       await this.step(this.server.close(), 'shutdown');
     } catch (error) {
       if (!armed) throw error;
+      await this.replace(true);
+      return;
     }
-    await this.replace();
+    await this.replace(false);
   }
 
   /** The disk vanishes for this process (every call fails from now on); a new one starts. */
   async crash(): Promise<void> {
     this.killDisk();
-    await this.step(this.server.close(), 'shutdown of a crashed server').catch(() => undefined);
-    await this.replace();
+    const closed = await this.step(this.server.close(), 'shutdown of a crashed server').then(
+      () => true,
+      () => false,
+    );
+    await this.replace(!closed);
   }
 
   /** The journal lines on disk, in order (a line that does not parse is a broken journal). */
@@ -172,7 +177,7 @@ export class PulseHarness {
     this.app = undefined;
     this.unwatch();
     this.timers.uninstall();
-    await rm(this.dir, { recursive: true, force: true });
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 
   private get server(): TestingModule {
@@ -184,9 +189,14 @@ export class PulseHarness {
     for (const kind of FS_CALL_KINDS) this.fs.inject({ kind, times: Infinity });
   }
 
-  /** The stopped server is gone: whatever it still runs can no longer reach the disk. */
-  private async replace(): Promise<void> {
+  /**
+   * The stopped server is gone: whatever it still runs can no longer reach the disk. If its
+   * shutdown failed part-way, calls it had already started may still be landing: a dead
+   * process's last writes land before a new one starts, so give them a moment.
+   */
+  private async replace(settle: boolean): Promise<void> {
     this.killDisk();
+    if (settle) await new Promise<void>((resolve) => this.timers.afterRealTime(20, resolve));
     this.app = undefined;
     this.timers.dropAll(); // the stopped server's retry timers died with it
     this.fs = new FaultyFs();
