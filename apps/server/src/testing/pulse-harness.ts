@@ -1,4 +1,4 @@
-import { Logger, LoggerService } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { MetricsService } from '@app/metrics';
 import { AlertRuleStore, CLOCK, Durability, StoredAlertRule } from '@app/persistence';
@@ -9,11 +9,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlertMonitor } from '../alerts/alert-monitor.service';
-import type { ServerConfig } from '../config/server-config';
 import { ServerModule } from '../server.module';
 import { watchCrashes } from './crash-watch';
 import { DeferredTimers } from './deferred-timers';
 import { ManualClock } from './manual-clock';
+import { propertyConfig } from './property-config';
+import { RecentLog } from './recent-log';
 
 export const FS_CALL_KINDS: readonly FsCallKind[] = [
   'open',
@@ -39,21 +40,6 @@ const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
  * spends most of its time waiting for fsync).
  */
 const BASE_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-
-/** Keeps the server's last log lines, to show what it did before an invariant broke. */
-class RecentLog implements LoggerService {
-  readonly lines: string[] = [];
-  private keep(level: string, message: unknown): void {
-    this.lines.push(`${level} ${String(message)}`);
-    if (this.lines.length > 40) this.lines.shift();
-  }
-  log = (m: unknown) => this.keep('log', m);
-  warn = (m: unknown) => this.keep('warn', m);
-  error = (m: unknown) => this.keep('error', m);
-  debug = () => undefined;
-  verbose = () => undefined;
-  fatal = (m: unknown) => this.keep('fatal', m);
-}
 
 /**
  * One Pulse server in-process, built through Nest as main.ts builds it, on a temporary data
@@ -206,7 +192,7 @@ export class PulseHarness {
 
   private async start(): Promise<void> {
     const app = await Test.createTestingModule({
-      imports: [ServerModule.register(this.config())],
+      imports: [ServerModule.register(propertyConfig(this.dir, this.durability, this.flushValues))],
     })
       .overrideProvider(STORAGE_FS)
       .useValue(this.fs)
@@ -216,23 +202,5 @@ export class PulseHarness {
     app.useLogger(this.log);
     await this.step(app.init(), 'start-up');
     this.app = app;
-  }
-
-  private config(): ServerConfig {
-    return {
-      host: '127.0.0.1',
-      port: 0,
-      dataDir: this.dir,
-      alertPeriodSeconds: 86_400, // only the test's explicit checks run
-      maxConnections: 16,
-      maxInFlight: 64,
-      maxLineBytes: 4096,
-      idleTimeoutMs: 60_000,
-      drainTimeoutMs: 1_000,
-      durability: this.durability,
-      flushValues: this.flushValues,
-      timeZone: 'UTC',
-      logLevel: 'log',
-    };
   }
 }

@@ -1,0 +1,25 @@
+import type { Durability } from '@app/persistence';
+import type { ServerConfig } from '../config/server-config';
+
+/** The server's configuration for the property test: no listener is opened, only providers run. */
+export function propertyConfig(
+  dataDir: string,
+  durability: Durability,
+  flushValues: number,
+): ServerConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: dataDir,
+    alertPeriodSeconds: 86_400, // only the test's explicit checks run
+    maxConnections: 16,
+    maxInFlight: 64,
+    maxLineBytes: 4096,
+    idleTimeoutMs: 60_000,
+    drainTimeoutMs: 1_000,
+    durability: durability,
+    flushValues: flushValues,
+    timeZone: 'UTC',
+    logLevel: 'log',
+  };
+}
