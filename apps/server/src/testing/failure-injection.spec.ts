@@ -16,14 +16,17 @@ import { PulseModel } from './pulse-model';
  *   `firing` line (at least once);
  * - the server never crashed (no unhandled rejection or uncaught exception) nor hung.
  *
- * Model-based with fc.commands: fast-check shrinks a failing run by dropping and simplifying
- * commands, and prints the remaining ones and the seed and path to replay them.
- * CI runs PULSE_PROPERTY_RUNS (default 25) cases; e.g. PULSE_PROPERTY_RUNS=2000 for a long run,
- * PULSE_PROPERTY_SEED=<seed> (and PULSE_PROPERTY_PATH=<path>) to replay a reported failure.
+ * Model-based with fc.commands rather than a plain array of actions: it shrinks a failing run by
+ * dropping and simplifying commands just as well, and also prints each remaining command by name
+ * with the replayPath that replays exactly that run; the model is the replies the server gave.
+ * CI runs PULSE_PROPERTY_RUNS (default 25) cases; e.g. PULSE_PROPERTY_RUNS=2000 for a long run.
+ * To replay a reported failure: PULSE_PROPERTY_SEED=<seed> PULSE_PROPERTY_PATH=<path>
+ * PULSE_PROPERTY_REPLAY=<replayPath, printed inside the counterexample>.
  */
 const RUNS = Number(process.env.PULSE_PROPERTY_RUNS ?? 25);
 const SEED = process.env.PULSE_PROPERTY_SEED;
 const PATH = process.env.PULSE_PROPERTY_PATH;
+const REPLAY = process.env.PULSE_PROPERTY_REPLAY;
 /** Generous: a failing case is shrunk, and each shrinking attempt replays a whole run. */
 const TIMEOUT_MS = Math.max(300_000, RUNS * 5_000);
 
@@ -52,7 +55,7 @@ describe('failure injection (property)', () => {
         fc.asyncProperty(
           fc.constantFrom<Durability>('os', 'fsync'),
           fc.integer({ min: 4, max: 16 }),
-          actionCommands(40),
+          actionCommands(40, REPLAY),
           async (durability, flushValues, commands) => {
             const h = new PulseHarness(durability, flushValues);
             const model = new PulseModel();

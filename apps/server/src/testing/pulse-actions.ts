@@ -145,7 +145,7 @@ const concurrent: fc.Arbitrary<Action> = fc.oneof(
 );
 
 /** The action mix; repeated entries weigh more (fc.commands picks among them uniformly). */
-export const actionCommands = (maxCommands: number) =>
+export const actionCommands = (maxCommands: number, replayPath?: string) =>
   fc.commands(
     [
       entries.map(logRun),
@@ -162,5 +162,5 @@ export const actionCommands = (maxCommands: number) =>
       fc.constant(crash),
       fc.tuple(concurrent, concurrent).map(([a, b]) => together(a, b)),
     ].map((arb) => arb.map((action) => new ActionCommand(action))),
-    { maxCommands, size: 'large' },
+    { maxCommands, size: 'large', replayPath },
   );
