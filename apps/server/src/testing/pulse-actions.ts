@@ -84,11 +84,17 @@ export const fault = (spec: FaultSpec): Action => ({
 export const restart: Action = { label: 'RESTART', restarts: true, run: (_, h) => h.restart() };
 export const crash: Action = { label: 'CRASH', restarts: true, run: (_, h) => h.crash() };
 
-/** Two actions at once (e.g. a NEW-ALERT save while a check saves checkpoints). */
-export const together = (a: Action, b: Action): Action => ({
-  label: `TOGETHER(${a.label} | ${b.label})`,
+/**
+ * Two actions at once (e.g. a NEW-ALERT save while a check saves checkpoints); the second starts
+ * `turns` event-loop turns after the first, so that it can meet the first half-way.
+ */
+export const together = (a: Action, b: Action, turns: number): Action => ({
+  label: `TOGETHER(${a.label} | ${turns > 0 ? `${turns} turns later ` : ''}${b.label})`,
   async run(model, h) {
-    await Promise.all([a.run(model, h), b.run(model, h)]);
+    const first = a.run(model, h);
+    first.catch(() => undefined); // its failure is reported below, not as an unhandled rejection
+    for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    await Promise.all([first, b.run(model, h)]);
   },
 });
 
@@ -160,7 +166,9 @@ export const actionCommands = (maxCommands: number, replayPath?: string) =>
       faultSpec.map(fault),
       fc.constant(restart),
       fc.constant(crash),
-      fc.tuple(concurrent, concurrent).map(([a, b]) => together(a, b)),
+      fc
+        .tuple(concurrent, concurrent, fc.integer({ min: 0, max: 3 }))
+        .map(([a, b, turns]) => together(a, b, turns)),
     ].map((arb) => arb.map((action) => new ActionCommand(action))),
     { maxCommands, size: 'large', replayPath },
   );
