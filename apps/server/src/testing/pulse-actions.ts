@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { Replies } from '@app/metrics';
 import type { FaultSpec } from '@app/persistence/testing/faulty-fs';
 import { checkAllValues, checkJournal, checkRules } from './invariants';
-import { FS_CALL_KINDS, PulseHarness } from './pulse-harness';
+import { PulseHarness } from './pulse-harness';
+import { FS_CALL_KINDS } from './property-config';
 import { LIMIT, METRIC_IDS, MetricId, ModelRule, PulseModel } from './pulse-model';
 
 /** One thing a client, the scheduler, the disk or the operator does to the server. */
@@ -140,7 +141,8 @@ const faultSpec: fc.Arbitrary<FaultSpec> = fc
   })
   .map((spec) => ({
     ...spec,
-    // Only writes can be cut short (FaultyFs fails the other kinds with the errno instead).
+    // Only writes and zero-fills can be cut short (FaultyFs fails the other kinds, and appends,
+    // with the errno instead).
     short: spec.short && (spec.kind === 'write' || spec.kind === 'zero-fill'),
   }));
 const concurrent: fc.Arbitrary<Action> = fc.oneof(

@@ -2,44 +2,21 @@ import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { MetricsService } from '@app/metrics';
 import { AlertRuleStore, CLOCK, Durability, StoredAlertRule } from '@app/persistence';
-import { FsCallKind, STORAGE_FS } from '@app/persistence/io/storage-fs';
+import { STORAGE_FS } from '@app/persistence/io/storage-fs';
 import { FaultSpec, FaultyFs, InjectedFault } from '@app/persistence/testing/faulty-fs';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlertMonitor } from '../alerts/alert-monitor.service';
 import { ServerModule } from '../server.module';
 import { watchCrashes } from './crash-watch';
 import { DeferredTimers } from './deferred-timers';
 import { ManualClock } from './manual-clock';
-import { propertyConfig } from './property-config';
+import { FS_CALL_KINDS, baseDir, propertyConfig } from './property-config';
 import { RecentLog } from './recent-log';
-
-export const FS_CALL_KINDS: readonly FsCallKind[] = [
-  'open',
-  'close',
-  'read',
-  'write',
-  'fsync',
-  'ftruncate',
-  'zero-fill',
-  'stat',
-  'rename',
-  'unlink',
-  'readdir',
-  'mkdir',
-];
 
 /** A step that takes this long (wall time) is a hang: the server stopped answering. */
 const HANG_MS = 20_000;
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
-/**
- * Data directories go to memory where there is one (Linux): the property is about what the code
- * does when calls fail, not about the disk, and an fsync there costs nothing (a run on disk
- * spends most of its time waiting for fsync).
- */
-const BASE_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 /**
  * One Pulse server in-process, built through Nest as main.ts builds it, on a temporary data
@@ -65,7 +42,7 @@ export class PulseHarness {
   ) {}
 
   async open(): Promise<void> {
-    this.dir = await mkdtemp(join(BASE_DIR, 'pulse-property-'));
+    this.dir = await mkdtemp(join(baseDir(), 'pulse-property-'));
     Logger.overrideLogger(this.log);
     this.timers.install();
     this.unwatch = watchCrashes((error) =>
