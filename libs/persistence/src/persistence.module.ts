@@ -2,8 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CLOCK, systemClock } from './clock';
 import { AlertRuleStore } from './alerts/alert-rule-store';
 import { FileManager } from './file-manager.service';
-import { STORAGE_FS } from './io/storage-fs';
 import { nodeStorageFs } from './io/node-storage-fs';
+import { STORAGE_FS } from './io/storage-fs';
 import { STORAGE_OPTIONS, StorageOptions } from './storage-options';
 
 /** Provides the FileManager for a data directory. */
