@@ -129,14 +129,19 @@ const rule: fc.Arbitrary<ModelRule> = fc
   .map((r) => ({ ...r, limit: LIMIT }) as ModelRule);
 const faultSpec: fc.Arbitrary<FaultSpec> = fc
   .record({
-    kind: fc.constantFrom(...FS_CALL_KINDS),
+    // Every kind, the ones storage and alerts depend on most twice as often.
+    kind: fc.constantFrom(...FS_CALL_KINDS, 'write', 'fsync', 'open', 'rename', 'unlink'),
     errno: fc.constantFrom('EIO', 'ENOSPC', 'EMFILE'),
-    nth: fc.integer({ min: 1, max: 3 }),
+    nth: fc.oneof(
+      { arbitrary: fc.constant(1), weight: 3 },
+      { arbitrary: fc.integer({ min: 2, max: 3 }), weight: 1 },
+    ),
     times: fc.oneof(
       { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 4 },
       { arbitrary: fc.constant(Infinity), weight: 1 },
     ),
-    path: fc.constantFrom(undefined, '/wal', '/blocks', '/alerts'),
+    // /alerts/ is the rules file, /alerts.jsonl the journal.
+    path: fc.constantFrom(undefined, '/wal', '/blocks', '/alerts/', '/alerts.jsonl'),
     short: fc.boolean(),
   })
   .map((spec) => ({
@@ -161,6 +166,8 @@ export const actionCommands = (maxCommands: number, replayPath?: string) =>
       burst.map(logRun),
       id.map(query),
       rule.map(newAlert),
+      rule.map(newAlert),
+      fc.constant(check),
       fc.constant(check),
       fc.constant(check),
       fc.constantFrom(1, 7, 1_000, 5_000, 61_000).map(advance),
