@@ -1,6 +1,7 @@
 import { Replies } from '@app/protocol';
 import { ruleKey } from '@app/persistence';
 import type { PulseHarness } from './pulse-harness';
+import type { AlertJournalEntry } from '../alerts/alert-evaluation';
 import { METRIC_IDS, MetricId, PulseModel } from './pulse-model';
 
 /** A window longer than any run: COUNT then answers one total, from block summaries if it can. */
@@ -72,17 +73,6 @@ export function checkRules(h: PulseHarness, model: PulseModel): void {
   }
 }
 
-interface JournalLine {
-  state: string;
-  id: string;
-  op: string;
-  secs: number;
-  limit: number;
-  from: string;
-  to: string;
-  aggregates: number[];
-}
-
 /**
  * The journal is readable and no rule answered 200 has a `resolved` line before any `firing`
  * line (an orphan: its firing was lost). With `complete` (after a final check that covered every
@@ -94,7 +84,7 @@ export async function checkJournal(
   model: PulseModel,
   complete: boolean,
 ): Promise<void> {
-  const lines = (await h.journal()) as unknown as JournalLine[];
+  const lines = (await h.journal()) as unknown as AlertJournalEntry[];
   const fired = new Set<string>();
   for (const line of lines) {
     const key = ruleKey(line);

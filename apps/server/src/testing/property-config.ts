@@ -1,5 +1,4 @@
 import type { Durability } from '@app/persistence';
-import type { FsCallKind } from '@app/persistence/io/storage-fs';
 import { existsSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { ServerConfig } from '../config/server-config';
@@ -26,22 +25,6 @@ export function propertyConfig(
     logLevel: 'log',
   };
 }
-
-/** Every kind of file-system call (a crash fails them all). */
-export const FS_CALL_KINDS: readonly FsCallKind[] = [
-  'open',
-  'close',
-  'read',
-  'write',
-  'fsync',
-  'ftruncate',
-  'zero-fill',
-  'stat',
-  'rename',
-  'unlink',
-  'readdir',
-  'mkdir',
-];
 
 /**
  * Data directories go to memory where there is room (Linux; a container's /dev/shm is often only

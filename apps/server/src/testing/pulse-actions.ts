@@ -3,7 +3,7 @@ import { Replies } from '@app/protocol';
 import type { FaultSpec } from '@app/persistence/testing/faulty-fs';
 import { checkAllValues, checkJournal, checkRules } from './invariants';
 import { PulseHarness } from './pulse-harness';
-import { FS_CALL_KINDS } from './property-config';
+import { FS_CALL_KINDS } from '@app/persistence/io/storage-fs';
 import { LIMIT, METRIC_IDS, MetricId, ModelRule, PulseModel } from './pulse-model';
 
 /** One thing a client, the scheduler, the disk or the operator does to the server. */

@@ -11,7 +11,7 @@ import { ServerModule } from '../server.module';
 import { watchCrashes } from './crash-watch';
 import { DeferredTimers } from './deferred-timers';
 import { ManualClock } from './manual-clock';
-import { FS_CALL_KINDS, baseDir, propertyConfig } from './property-config';
+import { baseDir, propertyConfig } from './property-config';
 import { RecentLog } from './recent-log';
 
 /** A step that takes this long (wall time) is a hang: the server stopped answering. */
@@ -149,7 +149,7 @@ export class PulseHarness {
   }
 
   private killDisk(): void {
-    for (const kind of FS_CALL_KINDS) this.fs.inject({ kind, times: Infinity });
+    this.fs.failAll();
   }
 
   /**
