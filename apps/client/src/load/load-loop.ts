@@ -1,3 +1,5 @@
+/* Over ~200 lines: one state machine (send, account, back off, retry 503, stop and wait) whose
+   transitions read best together; its helpers (back-off, stats, ticker) are already apart. */
 import { Replies } from '@app/protocol';
 import { MetricSource, Sample } from '../sources/metric-source';
 import { BackoffOptions, backoffDelay } from './backoff-policy';
