@@ -1,41 +1,62 @@
 # Pulse: Docker and local shortcuts. `make help` lists them.
 CLIENT_REPLICAS ?= 1
-COMPOSE ?= docker compose
+# Compose: the v2 plugin (`docker compose`) where it is installed, else Compose v1
+# (`docker-compose`, what Debian's docker-compose package installs). Override: make up COMPOSE=...
+ifeq ($(origin COMPOSE), undefined)
+COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo docker compose; \
+  elif command -v docker-compose >/dev/null 2>&1; then echo docker-compose; fi)
+endif
 COMPOSE_FILES := -f docker-compose.yml $(if $(PUBLISH),-f docker-compose.publish.yml)
 
-.PHONY: help up down logs manual validate dev run test
+.PHONY: help up down logs manual validate dev base-images run test test-docker compose-installed
 
 help:
 	@echo "make up [CLIENT_REPLICAS=N] [PUBLISH=PORT]  build and start the server and N load clients"
+	@echo "                                            (PUBLISH=7070: every interface; 127.0.0.1:7070: this machine)"
 	@echo "make down                                   stop and remove the containers (data volume kept)"
 	@echo "make logs                                   follow every container's logs"
 	@echo "make manual                                 an interactive client on the compose network"
 	@echo "make validate                               netcat check of the running server"
 	@echo "make dev                                    server with nest start --watch on the sources"
+	@echo "make base-images                            node and busybox base images without a registry"
 	@echo "make run                                    without Docker: build, start server + one client"
-	@echo "make test                                   without Docker: every test"
+	@echo "make test                                   every test (npm test)"
+	@echo "make test-docker                            only the container tests (npm run test:docker)"
 
-up:
-	PULSE_PUBLISH_PORT=$(PUBLISH) CLIENT_REPLICAS=$(CLIENT_REPLICAS) \
+compose-installed:
+ifeq ($(strip $(COMPOSE)),)
+	@echo "make: neither 'docker compose' (the Compose v2 plugin) nor 'docker-compose' is installed;" >&2
+	@echo "      install one of them (Debian: apt-get install docker-compose)" >&2
+	@exit 1
+endif
+
+up: compose-installed
+	PULSE_PUBLISH=$(PUBLISH) CLIENT_REPLICAS=$(CLIENT_REPLICAS) \
 	  $(COMPOSE) $(COMPOSE_FILES) up -d --build --scale client=$(CLIENT_REPLICAS)
 
-down:
+down: compose-installed
 	$(COMPOSE) $(COMPOSE_FILES) down
 
-logs:
+logs: compose-installed
 	$(COMPOSE) $(COMPOSE_FILES) logs -f
 
-manual:
+manual: compose-installed
 	$(COMPOSE) $(COMPOSE_FILES) run --rm client manual
 
 validate:
 	scripts/validate-server.sh
 
-dev:
+dev: compose-installed
 	$(COMPOSE) -f docker-compose.yml -f docker-compose.dev.yml up --build
+
+base-images:
+	scripts/docker-local-base.sh
 
 run:
 	npm start
 
 test:
 	npm test
+
+test-docker:
+	npm run test:docker

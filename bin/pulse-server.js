@@ -1,4 +1,5 @@
 #!/usr/bin/env -S node --heap-growing-percent=50
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS entry point */
 // `pulse-server`: the built server (npm run build) with the V8 flags it is measured with, on
 // node's command line where V8 reads them (why this flag: SERVER_NODE_ARGS in
 // apps/server/test/support/spawn-server.ts). node is the process itself (env execs it), so

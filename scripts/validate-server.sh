@@ -10,7 +10,7 @@ usage() { echo "usage: $0 [--local HOST:PORT] [--network NAME] [--server HOST:PO
 
 mode=docker
 target=server:7070
-network=pulse-net
+network=${PULSE_NETWORK:-pulse-net}
 while [ $# -gt 0 ]; do
   case "$1" in
     --local) mode=local; target=${2:?}; shift 2 ;;
@@ -19,6 +19,8 @@ while [ $# -gt 0 ]; do
     *) usage ;;
   esac
 done
+# The tag scripts/docker-local-base.sh makes where no registry is reachable (Debian's busybox).
+busybox_image=${PULSE_BUSYBOX_IMAGE:-busybox:1.35}
 host=${target%:*}
 port=${target##*:}
 
@@ -34,7 +36,7 @@ if [ "$mode" = local ]; then
   nc -N -w 5 "$host" "$port" < "$work/request" > "$work/actual" || true
 else
   command -v docker >/dev/null || { echo "validate: docker is not installed (try --local)" >&2; exit 1; }
-  docker run --rm -i --network "$network" busybox nc -w 5 "$host" "$port" \
+  docker run --rm -i --network "$network" "$busybox_image" nc -w 5 "$host" "$port" \
     < "$work/request" > "$work/actual" || true
 fi
 

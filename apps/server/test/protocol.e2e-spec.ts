@@ -1,19 +1,16 @@
 /**
  * Every reply of PROTOCOL.md, byte for byte, over real TCP against the built server.
  * One server for the file; each test gets its own connection and its own metric ids.
+ * npm run test:docker runs this file against the containerized server too (protocol-target.ts).
  */
 import { isoDateTime } from './support/iso-date';
 import { LineClient } from './support/line-client';
+import { startProtocolTarget, type ProtocolTarget } from './support/protocol-target';
 import { parseResults, REPLY, results, uniqueId } from './support/replies';
-import {
-  freshDataDir,
-  PulseServer,
-  removeDataDirs,
-  withServerOutput,
-} from './support/spawn-server';
+import { PulseServer, removeDataDirs, withServerOutput } from './support/spawn-server';
 
 describe('protocol (PROTOCOL.md replies over TCP)', () => {
-  let server: PulseServer;
+  let server: ProtocolTarget;
   let client: LineClient;
   /** A metric that exists (logged once), so usage errors are not confused with 404. */
   const existing = uniqueId('existing');
@@ -21,7 +18,7 @@ describe('protocol (PROTOCOL.md replies over TCP)', () => {
     withServerOutput(() => [server], fn);
 
   beforeAll(async () => {
-    server = await PulseServer.start({ dataDir: await freshDataDir() });
+    server = await startProtocolTarget();
     const setup = await LineClient.connect(server.port);
     expect(await setup.request(`LOG ${existing} 1`)).toBe(REPLY.inserted);
     setup.destroy();
@@ -335,49 +332,6 @@ describe('protocol (PROTOCOL.md replies over TCP)', () => {
       logged(async (command: string) => {
         expect(await client.request(command)).toBe(REPLY.notFound);
       }),
-    );
-  });
-
-  describe('with PULSE_TZ=Asia/Tokyo (UTC+09:00, no DST)', () => {
-    let tokyo: PulseServer | undefined;
-
-    beforeAll(async () => {
-      tokyo = await PulseServer.start({
-        dataDir: await freshDataDir(),
-        env: { PULSE_TZ: 'Asia/Tokyo' },
-      });
-    });
-
-    afterAll(async () => {
-      await tokyo?.stop();
-    });
-
-    it(
-      'reads dates without a zone in the configured zone, and explicit zones as given',
-      withServerOutput(
-        () => [tokyo],
-        async () => {
-          const local = await LineClient.connect(tokyo!.port);
-          const id = uniqueId('tz');
-          expect(await local.pipeline([`LOG ${id} 1`, `LOG ${id} 2`])).toEqual([
-            REPLY.inserted,
-            REPLY.inserted,
-          ]);
-          const now = Date.now();
-          const range = (style: 'none' | 'Z', offset: number) =>
-            `${isoDateTime(now - 60000, style, offset)} ${isoDateTime(now + 60000, style, offset)}`;
-          // Tokyo wall time without a zone: around now.
-          expect(await local.request(`QUERY ${id} MIN 0 ${range('none', 540)}`)).toBe(
-            '200 [1.0, 2.0]\n',
-          );
-          // UTC wall time without a zone is nine hours before now in Tokyo: nothing.
-          expect(await local.request(`QUERY ${id} MIN 0 ${range('none', 0)}`)).toBe('200 []\n');
-          // An explicit Z is UTC whatever the configured zone.
-          expect(await local.request(`QUERY ${id} MIN 0 ${range('Z', 0)}`)).toBe(
-            '200 [1.0, 2.0]\n',
-          );
-        },
-      ),
     );
   });
 

@@ -216,7 +216,7 @@ export function describeExit({ code, signal }: ExitInfo): string {
  * what the server logged.
  */
 export function withServerOutput<Args extends unknown[]>(
-  servers: () => Array<PulseServer | undefined>,
+  servers: () => Array<Pick<PulseServer, 'tail'> | undefined>,
   fn: (...args: Args) => Promise<void>,
 ): (...args: Args) => Promise<void> {
   return async (...args: Args) => {
@@ -224,7 +224,7 @@ export function withServerOutput<Args extends unknown[]>(
       await fn(...args);
     } catch (error) {
       const tails = servers()
-        .filter((server): server is PulseServer => server !== undefined)
+        .filter((server): server is Pick<PulseServer, 'tail'> => server !== undefined)
         .map((server) => server.tail())
         .join('\n');
       if (error instanceof Error && tails) error.message = `${error.message}\n${tails}`;
