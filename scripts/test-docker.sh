@@ -95,6 +95,12 @@ cleanup() {
 trap cleanup EXIT
 
 step() { echo "test:docker: $1 ($((SECONDS - started_at)) s)"; }
+# What a run killed before its cleanup (SIGKILL, a power cut) may have left behind.
+for project in "$PULSE_TEST_PROJECT" "$PULSE_TEST_DEV_PROJECT"; do
+  docker ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r docker rm -f >/dev/null
+  docker volume ls -q --filter "label=com.docker.compose.project=$project" | xargs -r docker volume rm >/dev/null
+done
+docker network rm "$PULSE_TEST_NETWORK" "$PULSE_TEST_DEV_NETWORK" >/dev/null 2>&1 || true
 scripts/docker-local-base.sh
 step "base images ready"
 scripts/docker-host-artifacts.sh "$runtime_context" server client
