@@ -35,12 +35,7 @@ describe('the dev target (docker-compose.dev.yml, nest start --watch)', () => {
     );
     expect(server.Mounts.map((mount) => mount.Name)).not.toContain(`${dev.project}_pulse-data`);
     // What the dev server wrote is owned by node (uid 1000), as the production server's files are.
-    const owners = await dev.exec(
-      'server',
-      'sh',
-      '-c',
-      'stat -c %u /data $(find /data -mindepth 1)',
-    );
+    const owners = await dev.shell('server', 'stat -c %u /data $(find /data -mindepth 1)');
     expect(owners.code).toBe(0);
     const uids = new Set(owners.stdout.split('\n').filter(Boolean));
     expect([...uids]).toEqual(['1000']);

@@ -72,10 +72,8 @@ describe('the compose stack (docker-compose.yml, runtime images)', () => {
     );
     expect((await stack.exec('server', 'id', '-u')).stdout.trim()).toBe('1000');
     // The process under docker-init is node itself, running the server (SIGTERM reaches it).
-    const processes = await stack.exec(
+    const processes = await stack.shell(
       'server',
-      'sh',
-      '-c',
       'for p in $(cat /proc/1/task/1/children); do tr "\\0" " " < /proc/$p/cmdline; echo; done',
     );
     expect(processes.stdout).toMatch(
@@ -203,12 +201,7 @@ describe('the compose stack (docker-compose.yml, runtime images)', () => {
     const before = await stack.inspect(await stack.container('server'));
 
     // SIGKILL to node, the child of docker-init: no shutdown hook runs, nothing is flushed.
-    const kill = await stack.exec(
-      'server',
-      'sh',
-      '-c',
-      'kill -KILL $(cat /proc/1/task/1/children)',
-    );
+    const kill = await stack.shell('server', 'kill -KILL $(cat /proc/1/task/1/children)');
     expect(kill.code).toBe(0);
     const after = await stack.waitFor(
       'server',

@@ -135,6 +135,11 @@ export class ComposeStack {
     return run('docker', ['exec', await this.container(service), ...command]);
   }
 
+  /** A POSIX shell script in the service's container (the image's /bin/sh), as the image's user. */
+  async shell(service: string, script: string): Promise<CommandResult> {
+    return this.exec(service, 'sh', '-c', script);
+  }
+
   /** Waits until the service's health check reports healthy (the compose file's check). */
   async waitHealthy(service: string, timeoutMs = 90_000): Promise<ContainerState> {
     return this.waitFor(
