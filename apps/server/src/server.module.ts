@@ -1,11 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { MetricsModule } from '@app/metrics';
+import { MetricsModule, MetricsService } from '@app/metrics';
 import { PersistenceModule } from '@app/persistence';
 import { SERVER_CONFIG, ServerConfig } from './config/server-config';
 import { AlertMonitor } from './alerts/alert-monitor.service';
 import { AlertsController } from './alerts/alerts.controller';
+import { ClusterService } from './cluster/cluster.service';
+import { METRICS_COMMANDS } from './metrics/metrics-commands';
 import { MetricsController } from './metrics/metrics.controller';
 
 /** Root module: the validated configuration, storage, the scheduler and the command controllers. */
@@ -31,6 +33,12 @@ export class ServerModule {
       controllers: [MetricsController, AlertsController],
       providers: [
         AlertMonitor,
+        // Cluster mode (PULSE_NATS_SERVERS): LOG and QUERY go through the cluster.
+        ...(config.cluster ? [ClusterService] : []),
+        {
+          provide: METRICS_COMMANDS,
+          useExisting: config.cluster ? ClusterService : MetricsService,
+        },
         {
           provide: SERVER_CONFIG,
           useFactory: (configService: ConfigService) =>

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FileManager } from '@app/persistence';
-import { Replies, parseLogArgs, parseQueryArgs, queryResult } from '@app/protocol';
+import { Replies, parseQueryArgs, queryResult } from '@app/protocol';
 import type { AggregateOp } from '@app/protocol';
+import { splitLogCommands } from './log-commands';
 import { METRICS_OPTIONS } from './metrics-options';
 import type { MetricsOptions } from './metrics-options';
 import { WindowAggregator } from './window-aggregator';
@@ -22,18 +23,7 @@ export class MetricsService {
 
   /** One reply per LOG: 201 once stored, the usage for bad arguments, 500 if storing failed. */
   async log(commands: readonly (readonly string[])[]): Promise<string[]> {
-    const replies = new Array<string>(commands.length);
-    const ids: string[] = [];
-    const values: number[] = [];
-    for (let i = 0; i < commands.length; i++) {
-      const args = parseLogArgs(commands[i]);
-      if (args) {
-        ids.push(args.id);
-        values.push(args.value);
-      } else {
-        replies[i] = Replies.logUsage;
-      }
-    }
+    const { replies, ids, values } = splitLogCommands(commands);
     let outcome: string = Replies.metricInserted;
     if (ids.length > 0) {
       try {
@@ -44,7 +34,7 @@ export class MetricsService {
       }
     }
     for (let i = 0; i < replies.length; i++) replies[i] ??= outcome;
-    return replies;
+    return replies as string[];
   }
 
   /** One reply per QUERY, run one after the other (each scan yields to ingestion as it goes). */

@@ -109,6 +109,20 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     return (this.committer as GroupCommitter).append(ids, values, count);
   }
 
+  /**
+   * As append, with the stamps given (cluster mode: values stamped by the node that received
+   * them, applied from the stream by the partition's owner; see apps/server/src/cluster).
+   */
+  appendStamped(
+    ids: readonly string[],
+    stamps: ArrayLike<number>,
+    values: ArrayLike<number>,
+    count = ids.length,
+  ): Promise<void> {
+    if (this.state !== 'open') return Promise.reject(new Error('storage is closed'));
+    return (this.committer as GroupCommitter).append(ids, values, count, stamps);
+  }
+
   /** Feeds the metric's values stamped in [from, to] to the visitor; false if the metric is unknown. */
   async scan(id: string, from: number, to: number, visitor: SeriesVisitor): Promise<boolean> {
     const series = this.store.get(id);

@@ -16,3 +16,5 @@ export type {
 export { STORAGE_FS } from './io/storage-fs';
 export type { FsCallKind, OpenMode, StorageFile, StorageFs } from './io/storage-fs';
 export { nodeStorageFs } from './io/node-storage-fs';
+export { decodeWalRecord, encodeWalRecord } from './wal/wal-format';
+export type { DecodedBatch, WalBatchSource } from './wal/wal-format';

@@ -3,7 +3,8 @@ import { validateSync } from 'class-validator';
 import { ConfigError } from './config-error';
 import { readConfigFile } from './config-file';
 import { PulseEnvironment, SETTING_NAMES } from './pulse-environment';
-import { ServerConfig } from './server-config';
+import { hostname } from 'node:os';
+import { ClusterConfig, ServerConfig } from './server-config';
 
 /**
  * Builds the configuration: defaults, then the optional file named by PULSE_CONFIG (YAML, or
@@ -46,5 +47,21 @@ function toServerConfig(s: PulseEnvironment): ServerConfig {
     flushValues: s.PULSE_FLUSH_VALUES,
     timeZone: s.PULSE_TZ,
     logLevel: s.PULSE_LOG_LEVEL,
+    cluster: toClusterConfig(s),
+  };
+}
+
+function toClusterConfig(s: PulseEnvironment): ClusterConfig | undefined {
+  if (!s.PULSE_NATS_SERVERS) return undefined;
+  return {
+    servers: s.PULSE_NATS_SERVERS.split(','),
+    nodeId:
+      s.PULSE_NODE_ID ||
+      hostname()
+        .replace(/[^A-Za-z0-9_-]/g, '-')
+        .slice(0, 64),
+    partitions: s.PULSE_CLUSTER_PARTITIONS,
+    replicas: s.PULSE_CLUSTER_REPLICAS,
+    leaseMs: s.PULSE_CLUSTER_LEASE_SECONDS * 1000,
   };
 }

@@ -6,6 +6,7 @@ import {
   IsNumber,
   IsPositive,
   IsString,
+  Matches,
   Max,
   Min,
   Validate,
@@ -81,6 +82,37 @@ export class PulseEnvironment {
 
   @IsIn(LOG_LEVELS)
   PULSE_LOG_LEVEL: LogLevelSetting = 'log';
+
+  /** Comma-separated nats:// URLs; empty: single-node mode (see apps/server/src/cluster). */
+  @IsString()
+  @Matches(/^(|nats:\/\/[^\s,]+(,nats:\/\/[^\s,]+)*)$/, {
+    message: 'PULSE_NATS_SERVERS must be empty or comma-separated nats://host:port URLs',
+  })
+  PULSE_NATS_SERVERS: string = '';
+
+  /** Empty: the host name (letters, digits, - and _ kept). Part of NATS subjects and keys. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{0,64}$/, {
+    message: 'PULSE_NODE_ID must be at most 64 letters, digits, - or _',
+  })
+  PULSE_NODE_ID: string = '';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  PULSE_CLUSTER_PARTITIONS: number = 32;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  PULSE_CLUSTER_REPLICAS: number = 3;
+
+  @Type(() => Number)
+  @IsNumber()
+  @Min(1)
+  PULSE_CLUSTER_LEASE_SECONDS: number = 5;
 }
 
 export const SETTING_NAMES = Object.keys(new PulseEnvironment()) as (keyof PulseEnvironment)[];

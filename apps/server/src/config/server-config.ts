@@ -16,6 +16,16 @@ export interface ServerConfig {
   flushValues: number;
   timeZone: string;
   logLevel: LogLevelSetting;
+  /** Cluster mode on NATS JetStream; undefined: single node (PULSE_NATS_SERVERS empty). */
+  cluster?: ClusterConfig;
+}
+
+export interface ClusterConfig {
+  servers: string[];
+  nodeId: string;
+  partitions: number;
+  replicas: number;
+  leaseMs: number;
 }
 
 export const SERVER_CONFIG = Symbol('SERVER_CONFIG');

@@ -1,7 +1,8 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { MetricsService } from '@app/metrics';
 import { LinePatternExtras } from '../transport/line-route';
+import { METRICS_COMMANDS } from './metrics-commands';
+import type { MetricsCommands } from './metrics-commands';
 
 /**
  * LOG and QUERY. Each call receives consecutive commands of one verb (their argument tokens) and
@@ -10,7 +11,7 @@ import { LinePatternExtras } from '../transport/line-route';
  */
 @Controller()
 export class MetricsController {
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(@Inject(METRICS_COMMANDS) private readonly metrics: MetricsCommands) {}
 
   /** A LOG's reply depends only on its own arguments and on storing: batched, and write-only. */
   @MessagePattern('LOG', { batched: true, writeOnly: true } satisfies LinePatternExtras)

@@ -50,8 +50,17 @@ export class GroupCommitter {
     private readonly afterCommit: () => Promise<void>,
   ) {}
 
-  /** Stamps and queues values; resolves once they are durable and visible, rejects if not stored. */
-  append(ids: readonly string[], values: ArrayLike<number>, count: number): Promise<void> {
+  /**
+   * Stamps and queues values; resolves once they are durable and visible, rejects if not stored.
+   * `stamps` (cluster mode: the stamps the receiving node gave) replace the clock's; either way
+   * a metric's stamps never go backwards (an earlier one is raised to its last stamp).
+   */
+  append(
+    ids: readonly string[],
+    values: ArrayLike<number>,
+    count: number,
+    stamps?: ArrayLike<number>,
+  ): Promise<void> {
     if (this.state === 'closing' || this.state === 'closed') {
       return Promise.reject(new Error('storage is closed'));
     }
@@ -65,7 +74,8 @@ export class GroupCommitter {
         lastId = ids[i];
         series = this.store.getOrCreate(lastId);
       }
-      const stamp = now > series.lastStamp ? now : series.lastStamp;
+      const wanted = stamps ? stamps[i] : now;
+      const stamp = wanted > series.lastStamp ? wanted : series.lastStamp;
       series.lastStamp = stamp;
       batch.push(series, stamp, values[i]);
     }

@@ -1,0 +1,124 @@
+import { Logger } from '@nestjs/common';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { MetricsService } from '@app/metrics';
+import { parseQueryArgs, Replies } from '@app/protocol';
+import { querySubject, VALUES_STREAM, valuesSubject } from './cluster-resources';
+import { partitionOf } from './partition-of';
+import { PartitionApplier } from './partition-applier';
+import { PartitionLeases } from './partition-leases';
+
+/** How long a QUERY may wait for a partition to have an owner (a takeover) before its 503. */
+const EXTRA_WAIT_MS = 2000;
+const RETRY_PAUSE_MS = 100;
+
+interface ForwardedQuery {
+  partition: number;
+  tokens: string[];
+}
+/** The owner's answer, or `retry`: it is not (or no longer) the owner, or could not catch up. */
+type ForwardedAnswer = { reply: string } | { retry: true };
+
+/**
+ * QUERY in cluster mode. A QUERY is answered by its metric's partition owner, from its local
+ * storage, once that storage has applied every message the stream held for the partition when
+ * the owner received the QUERY: every LOG acknowledged before (on any node) is then visible.
+ * Another node forwards it to the owner over NATS (request/reply on the owner's subject). While a
+ * partition has no owner that answers (a takeover), the QUERY waits and tries again, at most
+ * the lease time plus two seconds, then gets 503: a late answer or a busy one, never a wrong one.
+ */
+export class ClusterQueries {
+  private readonly logger = new Logger('Cluster');
+  private subscription: Subscription | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly metrics: MetricsService,
+    private readonly leases: PartitionLeases,
+    private readonly appliers: ReadonlyMap<number, PartitionApplier>,
+    private readonly nodeId: string,
+    private readonly partitions: number,
+    private readonly leaseMs: number,
+    private readonly timeZone: string,
+  ) {}
+
+  /** Answers the QUERYs other nodes forward to this one. */
+  listen(): void {
+    this.subscription = this.nc.subscribe(querySubject(this.nodeId), {
+      callback: (error, message) => {
+        if (error) return;
+        const { partition, tokens } = message.json<ForwardedQuery>();
+        void this.answerAsOwner(partition, tokens, this.leaseMs).then((answer) =>
+          message.respond(JSON.stringify(answer)),
+        );
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.subscription?.drain().catch(() => undefined);
+  }
+
+  async query(commands: readonly (readonly string[])[]): Promise<string[]> {
+    return Promise.all(commands.map((tokens) => this.queryOne([...tokens])));
+  }
+
+  private async queryOne(tokens: string[]): Promise<string> {
+    const query = parseQueryArgs(tokens, this.timeZone);
+    // A usage error does not depend on any value: answered here, as the single node does.
+    if (!query) return (await this.metrics.query([tokens]))[0];
+    const partition = partitionOf(query.id, this.partitions);
+    const deadline = performance.now() + this.leaseMs + EXTRA_WAIT_MS;
+    for (;;) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) break;
+      const answer = await this.ask(partition, tokens, remaining);
+      if ('reply' in answer) return answer.reply;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+    }
+    this.logger.warn(`QUERY ${query.id}: partition ${partition} had no owner that answered: 503`);
+    return Replies.busy;
+  }
+
+  private async ask(partition: number, tokens: string[], waitMs: number): Promise<ForwardedAnswer> {
+    if (this.leases.holds(partition)) return this.answerAsOwner(partition, tokens, waitMs);
+    const owner = this.leases.ownerOf(partition) ?? (await this.leases.refresh(partition));
+    if (!owner || owner === this.nodeId) return { retry: true };
+    try {
+      const response = await this.nc.request(
+        querySubject(owner),
+        JSON.stringify({ partition, tokens } satisfies ForwardedQuery),
+        { timeout: Math.max(waitMs, 1) },
+      );
+      const answer = response.json<ForwardedAnswer>();
+      if ('retry' in answer) await this.leases.refresh(partition);
+      return answer;
+    } catch {
+      // No responder (the owner died) or no answer in time: look the owner up again.
+      await this.leases.refresh(partition).catch(() => undefined);
+      return { retry: true };
+    }
+  }
+
+  /** Read-your-writes: waits until the partition's last stored message is applied here. */
+  private async answerAsOwner(
+    partition: number,
+    tokens: string[],
+    waitMs: number,
+  ): Promise<ForwardedAnswer> {
+    const applier = this.appliers.get(partition);
+    if (!applier || !this.leases.holds(partition)) return { retry: true };
+    try {
+      const last = await this.jsm.streams.getMessage(VALUES_STREAM, {
+        last_by_subj: valuesSubject(partition),
+      });
+      if (!(await applier.waitApplied(last?.seq ?? 0, waitMs))) return { retry: true };
+    } catch {
+      return { retry: true };
+    }
+    // Fenced: a node paused past its lease must not answer from what it had then.
+    if (!this.leases.holds(partition)) return { retry: true };
+    return { reply: (await this.metrics.query([tokens]))[0] };
+  }
+}

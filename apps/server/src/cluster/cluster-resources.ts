@@ -1,0 +1,92 @@
+import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { ClusterConfig } from '../config/server-config';
+
+/** Every LOG value, one message per partition and event-loop turn: the source of truth. */
+export const VALUES_STREAM = 'PULSE_VALUES';
+export const valuesSubject = (partition: number): string => `pulse.values.${partition}`;
+/** Where a node answers the QUERYs other nodes forward to it. */
+export const querySubject = (nodeId: string): string => `pulse.node.${nodeId}.query`;
+
+const META_BUCKET = 'pulse_meta';
+const LEASES_BUCKET = 'pulse_leases';
+const NODES_BUCKET = 'pulse_nodes';
+/** How long JetStream remembers a publish's message id: a retried publish is stored once. */
+const DUPLICATE_WINDOW_NS = 120 * 1e9;
+
+/** The streams and buckets a node works with. */
+export interface ClusterResources {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** Partition leases, key `p.<n>`: a key lives one lease time after its last put. */
+  leases: KV;
+  /** Live nodes, key `<node id>`: each node puts its own every lease third. */
+  nodes: KV;
+}
+
+/** A start-up refusal that names the settings involved (one line, exit 1). */
+export class ClusterSetupError extends Error {}
+
+/**
+ * Creates the stream and buckets if they are absent (the first node of a cluster does) and
+ * checks the partition count every node must share.
+ */
+export async function openClusterResources(
+  nc: NatsConnection,
+  config: ClusterConfig,
+): Promise<ClusterResources> {
+  const jsm = await jetstreamManager(nc);
+  const existing = await jsm.streams.info(VALUES_STREAM).catch(() => undefined);
+  if (!existing) {
+    await jsm.streams.add({
+      name: VALUES_STREAM,
+      subjects: ['pulse.values.*'],
+      num_replicas: config.replicas,
+      storage: StorageType.File,
+      duplicate_window: DUPLICATE_WINDOW_NS,
+    });
+  }
+  const kvm = new Kvm(nc);
+  const meta = await openBucket(kvm, META_BUCKET, { replicas: config.replicas, history: 1 });
+  await checkPartitions(meta, config);
+  const ttl = { replicas: config.replicas, history: 1, ttl: config.leaseMs };
+  return {
+    js: jetstream(nc),
+    jsm,
+    leases: await openBucket(kvm, LEASES_BUCKET, ttl),
+    nodes: await openBucket(kvm, NODES_BUCKET, ttl),
+  };
+}
+
+/** Creates the bucket, or opens it as the first node made it (its settings then win). */
+async function openBucket(
+  kvm: Kvm,
+  name: string,
+  options: { replicas: number; history: number; ttl?: number },
+): Promise<KV> {
+  try {
+    return await kvm.create(name, options);
+  } catch {
+    return kvm.open(name);
+  }
+}
+
+async function checkPartitions(meta: KV, config: ClusterConfig): Promise<void> {
+  const mine = String(config.partitions);
+  try {
+    await meta.create('partitions', mine);
+    return;
+  } catch {
+    // Another node created the cluster: its count must be ours.
+  }
+  const stored = (await meta.get('partitions'))?.string();
+  if (stored !== mine) {
+    throw new ClusterSetupError(
+      `PULSE_CLUSTER_PARTITIONS is ${mine}, but the cluster at ${config.servers.join(',')} ` +
+        `was created with ${stored} partitions: start every node with PULSE_CLUSTER_PARTITIONS=${stored}`,
+    );
+  }
+}

@@ -1,0 +1,188 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
+import { MetricsService, splitLogCommands } from '@app/metrics';
+import { CLOCK, FileManager, systemClock } from '@app/persistence';
+import type { Clock } from '@app/persistence';
+import { Replies } from '@app/protocol';
+import { SERVER_CONFIG } from '../config/server-config';
+import type { ClusterConfig, ServerConfig } from '../config/server-config';
+import type { MetricsCommands } from '../metrics/metrics-commands';
+import { ClusterQueries } from './cluster-queries';
+import { openClusterResources } from './cluster-resources';
+import { PartitionApplier } from './partition-applier';
+import { PartitionLeases } from './partition-leases';
+import { ValuePublisher } from './value-publisher';
+
+/** How long start-up waits for a NATS server before it gives up (one line, exit 1). */
+const CONNECT_DEADLINE_MS = 30_000;
+
+/**
+ * - new: constructed, not connected.
+ * - running: connected, leases ticking, LOG and QUERY served through the cluster.
+ * - closed: leases released and the connection drained (shutdown).
+ */
+type ClusterState = 'new' | 'running' | 'closed';
+
+/**
+ * Cluster mode (PULSE_NATS_SERVERS set): LOG publishes to the JetStream values stream, QUERY is
+ * answered by the metric's partition owner, and this node owns and materialises some of the
+ * partitions into its local storage. Wires the parts: ValuePublisher, PartitionLeases, one
+ * PartitionApplier per owned partition, ClusterQueries. Without NATS this provider is absent
+ * and the node is the single-node server.
+ */
+@Injectable()
+export class ClusterService implements MetricsCommands, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Cluster');
+  private readonly config: ClusterConfig;
+  private readonly appliers = new Map<number, PartitionApplier>();
+  private state: ClusterState = 'new';
+  private nc: NatsConnection | undefined;
+  private publisher: ValuePublisher | undefined;
+  private leases: PartitionLeases | undefined;
+  private queries: ClusterQueries | undefined;
+
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly server: ServerConfig,
+    private readonly metrics: MetricsService,
+    private readonly files: FileManager,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {
+    if (!server.cluster) throw new Error('ClusterService needs PULSE_NATS_SERVERS');
+    this.config = server.cluster;
+  }
+
+  async onModuleInit(): Promise<void> {
+    const { servers, nodeId, partitions, replicas, leaseMs } = this.config;
+    const nc = await this.connect();
+    this.nc = nc;
+    const resources = await openClusterResources(nc, this.config);
+    this.publisher = new ValuePublisher(
+      resources.js,
+      partitions,
+      this.clock,
+      `${nodeId}-${randomUUID()}`,
+    );
+    this.leases = new PartitionLeases(
+      resources.leases,
+      resources.nodes,
+      nodeId,
+      partitions,
+      leaseMs,
+      {
+        acquired: (partition) => {
+          const applier = new PartitionApplier(partition, resources.js, resources.jsm, this.files);
+          this.appliers.set(partition, applier);
+          applier.start();
+        },
+        lost: async (partition) => {
+          const applier = this.appliers.get(partition);
+          this.appliers.delete(partition);
+          await applier?.stop();
+        },
+      },
+    );
+    this.queries = new ClusterQueries(
+      nc,
+      resources.jsm,
+      this.metrics,
+      this.leases,
+      this.appliers,
+      nodeId,
+      partitions,
+      leaseMs,
+      this.server.timeZone,
+    );
+    this.queries.listen();
+    await this.leases.start();
+    this.state = 'running';
+    this.logger.log(
+      `node ${nodeId} joined the cluster at ${servers.join(',')}: ${partitions} partitions, ` +
+        `${replicas} replicas, lease ${leaseMs / 1000} s; owns ${this.leases.heldCount} partitions`,
+    );
+  }
+
+  /** Each LOG is answered 201 once JetStream acknowledged its partition's message, else 500. */
+  async log(commands: readonly (readonly string[])[]): Promise<string[]> {
+    const split = splitLogCommands(commands);
+    if (split.ids.length > 0) {
+      const stored = this.publisher
+        ? await this.publisher.publish(split.ids, split.values)
+        : split.ids.map(() => false);
+      stored.forEach((ok, k) => {
+        split.replies[split.commands[k]] = ok ? Replies.metricInserted : Replies.internalError;
+      });
+    }
+    return split.replies as string[];
+  }
+
+  query(commands: readonly (readonly string[])[]): Promise<string[]> {
+    if (!this.queries) return Promise.resolve(commands.map(() => Replies.busy));
+    return this.queries.query(commands);
+  }
+
+  /**
+   * After the transport drained its clients (Nest closes it first) and before storage closes:
+   * hand the partitions over, stop applying, close the connection; one line per step.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    const released = (await this.leases?.releaseAll()) ?? 0;
+    this.logger.log(`released ${released} partition leases`);
+    await Promise.all([...this.appliers.values()].map((applier) => applier.stop()));
+    this.appliers.clear();
+    await this.queries?.close();
+    await this.nc?.drain().catch(() => undefined);
+    this.logger.log('closed the NATS connection');
+  }
+
+  private async connect(): Promise<NatsConnection> {
+    const { servers, nodeId } = this.config;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no NATS server answered at ${servers.join(',')} (PULSE_NATS_SERVERS) ` +
+                `within ${CONNECT_DEADLINE_MS / 1000} s`,
+            ),
+          ),
+        CONNECT_DEADLINE_MS,
+      );
+    });
+    try {
+      const nc = await Promise.race([
+        connect({
+          servers,
+          name: `pulse-${nodeId}`,
+          waitOnFirstConnect: true,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+        }),
+        deadline,
+      ]);
+      void this.logStatus(nc);
+      return nc;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Disconnections and reconnections, as they happen (the client reconnects by itself). */
+  private async logStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') this.logger.warn(`disconnected from NATS ${status.server}`);
+      if (status.type === 'reconnect') this.logger.log(`reconnected to NATS ${status.server}`);
+    }
+  }
+}
