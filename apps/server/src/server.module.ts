@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { MetricsModule, MetricsService } from '@app/metrics';
 import { PersistenceModule } from '@app/persistence';
 import { SERVER_CONFIG, ServerConfig } from './config/server-config';
+import { ALERT_COMMANDS } from './alerts/alert-commands';
 import { AlertMonitor } from './alerts/alert-monitor.service';
 import { AlertsController } from './alerts/alerts.controller';
 import { ClusterService } from './cluster/cluster.service';
@@ -33,12 +34,13 @@ export class ServerModule {
       controllers: [MetricsController, AlertsController],
       providers: [
         AlertMonitor,
-        // Cluster mode (PULSE_NATS_SERVERS): LOG and QUERY go through the cluster.
+        // Cluster mode (PULSE_NATS_SERVERS): LOG, QUERY and NEW-ALERT go through the cluster.
         ...(config.cluster ? [ClusterService] : []),
         {
           provide: METRICS_COMMANDS,
           useExisting: config.cluster ? ClusterService : MetricsService,
         },
+        { provide: ALERT_COMMANDS, useExisting: config.cluster ? ClusterService : AlertMonitor },
         {
           provide: SERVER_CONFIG,
           useFactory: (configService: ConfigService) =>

@@ -101,6 +101,21 @@ export class ClusterQueries {
     }
   }
 
+  /**
+   * For an alert check: whether this node owns the partition and has applied everything the
+   * stream holds for it now (waiting at most a lease time).
+   */
+  async catchUpAsOwner(partition: number): Promise<boolean> {
+    const applier = this.appliers.get(partition);
+    if (!applier || !this.leases.holds(partition)) return false;
+    const last = await this.jsm.streams.getMessage(VALUES_STREAM, {
+      last_by_subj: valuesSubject(partition),
+    });
+    return (
+      (await applier.waitApplied(last?.seq ?? 0, this.leaseMs)) && this.leases.holds(partition)
+    );
+  }
+
   /** Read-your-writes: waits until the partition's last stored message is applied here. */
   private async answerAsOwner(
     partition: number,

@@ -8,12 +8,16 @@ import type { ClusterConfig } from '../config/server-config';
 /** Every LOG value, one message per partition and event-loop turn: the source of truth. */
 export const VALUES_STREAM = 'PULSE_VALUES';
 export const valuesSubject = (partition: number): string => `pulse.values.${partition}`;
+/** Alert journal lines, one message each, from the node that checked the rule. */
+export const ALERTS_STREAM = 'PULSE_ALERTS';
+export const ALERTS_SUBJECT = 'pulse.alerts';
 /** Where a node answers the QUERYs other nodes forward to it. */
 export const querySubject = (nodeId: string): string => `pulse.node.${nodeId}.query`;
 
 const META_BUCKET = 'pulse_meta';
 const LEASES_BUCKET = 'pulse_leases';
 const NODES_BUCKET = 'pulse_nodes';
+const RULES_BUCKET = 'pulse_rules';
 /** How long JetStream remembers a publish's message id: a retried publish is stored once. */
 const DUPLICATE_WINDOW_NS = 120 * 1e9;
 
@@ -25,6 +29,8 @@ export interface ClusterResources {
   leases: KV;
   /** Live nodes, key `<node id>`: each node puts its own every lease third. */
   nodes: KV;
+  /** Alert rules and their checkpoints (see ClusterAlerts). */
+  rules: KV;
 }
 
 /** A start-up refusal that names the settings involved (one line, exit 1). */
@@ -39,11 +45,14 @@ export async function openClusterResources(
   config: ClusterConfig,
 ): Promise<ClusterResources> {
   const jsm = await jetstreamManager(nc);
-  const existing = await jsm.streams.info(VALUES_STREAM).catch(() => undefined);
-  if (!existing) {
+  for (const [name, subjects] of [
+    [VALUES_STREAM, ['pulse.values.*']],
+    [ALERTS_STREAM, [ALERTS_SUBJECT]],
+  ] as const) {
+    if (await jsm.streams.info(name).catch(() => undefined)) continue;
     await jsm.streams.add({
-      name: VALUES_STREAM,
-      subjects: ['pulse.values.*'],
+      name,
+      subjects: [...subjects],
       num_replicas: config.replicas,
       storage: StorageType.File,
       duplicate_window: DUPLICATE_WINDOW_NS,
@@ -58,6 +67,7 @@ export async function openClusterResources(
     jsm,
     leases: await openBucket(kvm, LEASES_BUCKET, ttl),
     nodes: await openBucket(kvm, NODES_BUCKET, ttl),
+    rules: await openBucket(kvm, RULES_BUCKET, { replicas: config.replicas, history: 1 }),
   };
 }
 

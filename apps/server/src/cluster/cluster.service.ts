@@ -10,12 +10,22 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { MetricsService, splitLogCommands } from '@app/metrics';
-import { CLOCK, FileManager, systemClock } from '@app/persistence';
-import type { Clock } from '@app/persistence';
+import { join } from 'node:path';
+import {
+  AlertJournal,
+  CLOCK,
+  FileManager,
+  nodeStorageFs,
+  STORAGE_FS,
+  systemClock,
+} from '@app/persistence';
+import type { Clock, StorageFs } from '@app/persistence';
 import { Replies } from '@app/protocol';
 import { SERVER_CONFIG } from '../config/server-config';
 import type { ClusterConfig, ServerConfig } from '../config/server-config';
+import type { AlertCommands } from '../alerts/alert-commands';
 import type { MetricsCommands } from '../metrics/metrics-commands';
+import { ClusterAlerts } from './cluster-alerts';
 import { ClusterQueries } from './cluster-queries';
 import { openClusterResources } from './cluster-resources';
 import { PartitionApplier } from './partition-applier';
@@ -40,7 +50,9 @@ type ClusterState = 'new' | 'running' | 'closed';
  * and the node is the single-node server.
  */
 @Injectable()
-export class ClusterService implements MetricsCommands, OnModuleInit, OnApplicationShutdown {
+export class ClusterService
+  implements MetricsCommands, AlertCommands, OnModuleInit, OnApplicationShutdown
+{
   private readonly logger = new Logger('Cluster');
   private readonly config: ClusterConfig;
   private readonly appliers = new Map<number, PartitionApplier>();
@@ -49,12 +61,14 @@ export class ClusterService implements MetricsCommands, OnModuleInit, OnApplicat
   private publisher: ValuePublisher | undefined;
   private leases: PartitionLeases | undefined;
   private queries: ClusterQueries | undefined;
+  private alerts: ClusterAlerts | undefined;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly server: ServerConfig,
     private readonly metrics: MetricsService,
     private readonly files: FileManager,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+    @Optional() @Inject(STORAGE_FS) private readonly fs: StorageFs = nodeStorageFs,
   ) {
     if (!server.cluster) throw new Error('ClusterService needs PULSE_NATS_SERVERS');
     this.config = server.cluster;
@@ -102,7 +116,18 @@ export class ClusterService implements MetricsCommands, OnModuleInit, OnApplicat
       this.server.timeZone,
     );
     this.queries.listen();
+    this.alerts = new ClusterAlerts(
+      resources.rules,
+      resources.js,
+      this.queries,
+      this.metrics,
+      new AlertJournal(this.fs, join(this.server.dataDir, 'alerts.jsonl')),
+      this.clock,
+      partitions,
+      this.server.alertPeriodSeconds * 1000,
+    );
     await this.leases.start();
+    this.alerts.start();
     this.state = 'running';
     this.logger.log(
       `node ${nodeId} joined the cluster at ${servers.join(',')}: ${partitions} partitions, ` +
@@ -124,6 +149,11 @@ export class ClusterService implements MetricsCommands, OnModuleInit, OnApplicat
     return split.replies as string[];
   }
 
+  register(commands: readonly (readonly string[])[]): Promise<string[]> {
+    if (!this.alerts) return Promise.resolve(commands.map(() => Replies.busy));
+    return this.alerts.register(commands);
+  }
+
   query(commands: readonly (readonly string[])[]): Promise<string[]> {
     if (!this.queries) return Promise.resolve(commands.map(() => Replies.busy));
     return this.queries.query(commands);
@@ -136,6 +166,8 @@ export class ClusterService implements MetricsCommands, OnModuleInit, OnApplicat
   async onApplicationShutdown(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    await this.alerts?.stop();
+    this.logger.log('stopped the cluster alert checks');
     const released = (await this.leases?.releaseAll()) ?? 0;
     this.logger.log(`released ${released} partition leases`);
     await Promise.all([...this.appliers.values()].map((applier) => applier.stop()));
