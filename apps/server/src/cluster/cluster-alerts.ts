@@ -124,10 +124,12 @@ export class ClusterAlerts {
       if (outcome.entry) {
         const level = outcome.entry.state === 'firing' ? 'warn' : 'log';
         for (const line of outcome.lines) this.logger[level](line);
-        await this.js.publish(ALERTS_SUBJECT, JSON.stringify(outcome.entry), {
-          msgID: `${key}-${upTo}`,
+        const ack = await this.js.publish(ALERTS_SUBJECT, JSON.stringify(outcome.entry), {
+          msgID: `${key}-${rule.checkedUpTo}`,
         });
-        await this.journal.append([outcome.entry]);
+        // A duplicate: another owner journaled this very interval (it took over while this
+        // node was paused between journal and checkpoint): it is journaled once.
+        if (!ack.duplicate) await this.journal.append([outcome.entry]);
         if (outcome.entry.state === 'firing') fired++;
       }
       const next: StoredAlertRule = {

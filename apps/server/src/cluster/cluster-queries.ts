@@ -11,10 +11,18 @@ import { PartitionLeases } from './partition-leases';
 /** How long a QUERY may wait for a partition to have an owner (a takeover) before its 503. */
 const EXTRA_WAIT_MS = 2000;
 const RETRY_PAUSE_MS = 100;
+/**
+ * One forwarded QUERY waits at most this long for its answer (the owner answers `retry` before):
+ * an owner that stopped answering (paused, or dead without its lease expiring yet) costs one
+ * such wait, then the QUERY looks the owner up again.
+ */
+const FORWARD_TIMEOUT_MS = 1000;
 
 interface ForwardedQuery {
   partition: number;
   tokens: string[];
+  /** How long the asking node waits: the owner answers `retry` before that. */
+  waitMs: number;
 }
 /** The owner's answer, or `retry`: it is not (or no longer) the owner, or could not catch up. */
 type ForwardedAnswer = { reply: string } | { retry: true };
@@ -48,8 +56,8 @@ export class ClusterQueries {
     this.subscription = this.nc.subscribe(querySubject(this.nodeId), {
       callback: (error, message) => {
         if (error) return;
-        const { partition, tokens } = message.json<ForwardedQuery>();
-        void this.answerAsOwner(partition, tokens, this.leaseMs).then((answer) =>
+        const { partition, tokens, waitMs } = message.json<ForwardedQuery>();
+        void this.answerAsOwner(partition, tokens, Math.max(waitMs - 100, 0)).then((answer) =>
           message.respond(JSON.stringify(answer)),
         );
       },
@@ -85,11 +93,12 @@ export class ClusterQueries {
     if (this.leases.holds(partition)) return this.answerAsOwner(partition, tokens, waitMs);
     const owner = this.leases.ownerOf(partition) ?? (await this.leases.refresh(partition));
     if (!owner || owner === this.nodeId) return { retry: true };
+    const timeout = Math.max(Math.min(waitMs, FORWARD_TIMEOUT_MS), 1);
     try {
       const response = await this.nc.request(
         querySubject(owner),
-        JSON.stringify({ partition, tokens } satisfies ForwardedQuery),
-        { timeout: Math.max(waitMs, 1) },
+        JSON.stringify({ partition, tokens, waitMs: timeout } satisfies ForwardedQuery),
+        { timeout },
       );
       const answer = response.json<ForwardedAnswer>();
       if ('retry' in answer) await this.leases.refresh(partition);

@@ -118,9 +118,18 @@ export class PartitionApplier {
       num_replicas: 1,
     });
     this.consumerName = info.name;
+    this.logger.log(
+      `partition ${this.partition}: applying from sequence ${this.applied + 1} ` +
+        `(${info.num_pending} messages to catch up)`,
+    );
     const consumer = await this.js.consumers.get(VALUES_STREAM, info.name);
     this.messages = await consumer.consume({ max_messages: 1024 });
-    const writer = new BatchWriter((batch) => this.applyAll(batch));
+    // A failed write ends the reading at once (the loop below would otherwise wait for the
+    // next message to notice); run() then logs it and starts again from the checkpoint.
+    const writer = new BatchWriter(
+      (batch) => this.applyAll(batch),
+      () => this.messages?.stop(),
+    );
     for await (const message of this.messages) {
       if (this.state !== 'consuming') break;
       await writer.add({ seq: message.seq, data: message.data });
@@ -191,7 +200,10 @@ class BatchWriter {
   private writing: Promise<void> | undefined;
   private failure: unknown;
 
-  constructor(private readonly write: (batch: readonly StreamMessage[]) => Promise<void>) {}
+  constructor(
+    private readonly write: (batch: readonly StreamMessage[]) => Promise<void>,
+    private readonly onFailure: () => void,
+  ) {}
 
   async add(message: StreamMessage): Promise<void> {
     if (this.failure) throw this.failure;
@@ -215,6 +227,7 @@ class BatchWriter {
     } catch (error) {
       this.failure = error;
       this.queue = [];
+      this.onFailure();
     } finally {
       this.writing = undefined;
     }

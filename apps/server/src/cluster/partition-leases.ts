@@ -175,5 +175,6 @@ export class PartitionLeases {
     await this.leases
       .delete(leaseKey(partition), { previousSeq: lease.revision })
       .catch(() => undefined);
+    this.logger.log(`handed over partition ${partition}`);
   }
 }
