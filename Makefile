@@ -8,7 +8,8 @@ COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo docker c
 endif
 COMPOSE_FILES := -f docker-compose.yml $(if $(PUBLISH),-f docker-compose.publish.yml)
 
-.PHONY: help up down logs manual validate dev base-images run test test-docker compose-installed
+.PHONY: help up down logs manual validate dev cluster-up cluster-down cluster-logs base-images run \
+  test test-docker compose-installed
 
 help:
 	@echo "make up [CLIENT_REPLICAS=N] [PUBLISH=PORT]  build and start the server and N load clients"
@@ -18,7 +19,9 @@ help:
 	@echo "make manual                                 an interactive client on the compose network"
 	@echo "make validate                               netcat check of the running server"
 	@echo "make dev                                    server with nest start --watch on the sources"
-	@echo "make base-images                            node and busybox base images without a registry"
+	@echo "make cluster-up [CLIENT_REPLICAS=N]         3 NATS servers, 3 Pulse nodes, N load clients"
+	@echo "make cluster-down / cluster-logs            stop (volumes kept) / follow the cluster's logs"
+	@echo "make base-images                            node, busybox and nats base images without a registry"
 	@echo "make run                                    without Docker: build, start server + one client"
 	@echo "make test                                   every test (npm test)"
 	@echo "make test-docker                            only the container tests (npm run test:docker)"
@@ -48,6 +51,16 @@ validate:
 
 dev: compose-installed
 	$(COMPOSE) -f docker-compose.yml -f docker-compose.dev.yml up --build
+
+cluster-up: compose-installed
+	CLIENT_REPLICAS=$(CLIENT_REPLICAS) \
+	  $(COMPOSE) -f docker-compose.cluster.yml up -d --build --scale client=$(CLIENT_REPLICAS)
+
+cluster-down: compose-installed
+	$(COMPOSE) -f docker-compose.cluster.yml down
+
+cluster-logs: compose-installed
+	$(COMPOSE) -f docker-compose.cluster.yml logs -f
 
 base-images:
 	scripts/docker-local-base.sh

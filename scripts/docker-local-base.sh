@@ -8,6 +8,9 @@
 #                                      from the npm package; user `node` (uid/gid 1000), as the
 #                                      official image has it.
 #   busybox:1.35                       Debian's busybox-static (scripts/validate-server.sh's nc).
+#   nats:2.9.10                        Debian's nats-server 2.9.10 (docker-compose.cluster.yml) with
+#                                      the C library it links, at /nats-server as in the official
+#                                      image (entry point /nats-server).
 #
 # NODE_VERSION is the one the Dockerfiles declare (ARG NODE_VERSION=...); both must agree.
 # Needs root (debootstrap), debootstrap, busybox-static, npm and a reachable Debian mirror.
@@ -29,6 +32,7 @@ npm_version=${PULSE_BASE_NPM_VERSION:-11.21.2}
 mirror=${PULSE_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 node_image="node:${node_version}-bookworm-slim"
 busybox_image="busybox:1.35"
+nats_image="nats:2.9.10"
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
@@ -76,6 +80,28 @@ make_busybox_image() {
   tar -C "$root" -c . | docker import -c 'CMD ["sh"]' - "$busybox_image" >/dev/null
 }
 
+make_nats_image() {
+  local root="$work/nats" binary
+  binary=$(command -v nats-server) || {
+    echo "docker-local-base: no nats-server: apt-get install nats-server" >&2
+    exit 1
+  }
+  "$binary" --version | grep -q "v${nats_image#nats:}" || {
+    echo "docker-local-base: $binary is not ${nats_image#nats:} ($("$binary" --version))" >&2
+    exit 1
+  }
+  echo "docker-local-base: making $nats_image from $binary"
+  mkdir -p "$root"
+  cp "$binary" "$root/nats-server"
+  # The shared libraries it links (ldd lists them with their paths), at the same paths.
+  ldd "$binary" | grep -o '/[^ ]*' | while read -r library; do
+    mkdir -p "$root$(dirname "$library")"
+    cp -L "$library" "$root$library"
+  done
+  tar -C "$root" -c . | docker import -c 'ENTRYPOINT ["/nats-server"]' -c 'EXPOSE 4222 6222' \
+    - "$nats_image" >/dev/null
+}
+
 if have_image "$node_image"; then
   echo "docker-local-base: $node_image present"
 else
@@ -91,4 +117,9 @@ else
     exit 1
   }
   make_busybox_image
+fi
+if have_image "$nats_image"; then
+  echo "docker-local-base: $nats_image present"
+else
+  make_nats_image
 fi

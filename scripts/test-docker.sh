@@ -8,7 +8,7 @@
 #   3. the compose stack up (CLIENT_REPLICAS=3, the server published on a free loopback port),
 #      healthy; the protocol suite against it; then apps/server/test/docker/*.docker-spec.ts
 #      (stack.docker-spec.ts: clients, netcat, stop, down/up, config, crash restart;
-#      dev.docker-spec.ts: the dev target)
+#      dev.docker-spec.ts: the dev target; cluster.docker-spec.ts: docker-compose.cluster.yml)
 #   4. always, also on failure: the test stacks' containers, networks and volumes removed, the
 #      temporary contexts deleted, the engine stopped if this script started it
 set -euo pipefail
@@ -66,10 +66,13 @@ runtime_context=$(mktemp -d /tmp/pulse-docker-runtime.XXXXXX)
 dev_context=$(mktemp -d /tmp/pulse-docker-dev.XXXXXX)
 export PULSE_DOCKER_RUNTIME_CONTEXT=$runtime_context PULSE_DOCKER_DEV_CONTEXT=$dev_context
 export PULSE_IMAGE_TAG=test PULSE_TEST_PROJECT=pulse-test PULSE_TEST_DEV_PROJECT=pulse-test-dev
+export PULSE_TEST_CLUSTER_PROJECT=pulse-test-cluster PULSE_TEST_CLUSTER_NETWORK=pulse-test-cluster-net
 export PULSE_TEST_NETWORK=pulse-test-net PULSE_TEST_DEV_NETWORK=pulse-test-dev-net CLIENT_REPLICAS=3
 runtime_files=docker-compose.yml:docker-compose.publish.yml:apps/server/test/docker/docker-compose.host-artifacts.yml
 dev_files=docker-compose.yml:docker-compose.dev.yml:apps/server/test/docker/docker-compose.dev-from-host.yml
+cluster_files=docker-compose.cluster.yml:apps/server/test/docker/docker-compose.cluster-host-artifacts.yml
 export PULSE_TEST_COMPOSE_FILES=$runtime_files PULSE_TEST_DEV_COMPOSE_FILES=$dev_files
+export PULSE_TEST_CLUSTER_COMPOSE_FILES=$cluster_files
 
 compose() { # compose CONTEXT PROJECT FILES NETWORK ARGS...
   local context=$1 project=$2 files=$3 network=$4
@@ -78,6 +81,7 @@ compose() { # compose CONTEXT PROJECT FILES NETWORK ARGS...
 }
 runtime_compose() { compose "$runtime_context" "$PULSE_TEST_PROJECT" "$runtime_files" "$PULSE_TEST_NETWORK" "$@"; }
 dev_compose() { compose "$dev_context" "$PULSE_TEST_DEV_PROJECT" "$dev_files" "$PULSE_TEST_DEV_NETWORK" "$@"; }
+cluster_compose() { compose "$runtime_context" "$PULSE_TEST_CLUSTER_PROJECT" "$cluster_files" "$PULSE_TEST_CLUSTER_NETWORK" "$@"; }
 cleanup() {
   local status=$?
   set +e
@@ -85,6 +89,8 @@ cleanup() {
     runtime_compose down -v --remove-orphans >/dev/null 2>&1
   [ -f "$dev_context/docker-compose.yml" ] &&
     dev_compose down -v --remove-orphans >/dev/null 2>&1
+  [ -f "$runtime_context/docker-compose.cluster.yml" ] &&
+    cluster_compose down -v --remove-orphans >/dev/null 2>&1
   # Rebuilt by every run (the artifacts change); the base images stay for the next run.
   docker image rm pulse-server:test pulse-client:test pulse-server-dev:test >/dev/null 2>&1
   rm -rf "$runtime_context" "$dev_context"
@@ -96,11 +102,12 @@ trap cleanup EXIT
 
 step() { echo "test:docker: $1 ($((SECONDS - started_at)) s)"; }
 # What a run killed before its cleanup (SIGKILL, a power cut) may have left behind.
-for project in "$PULSE_TEST_PROJECT" "$PULSE_TEST_DEV_PROJECT"; do
+for project in "$PULSE_TEST_PROJECT" "$PULSE_TEST_DEV_PROJECT" "$PULSE_TEST_CLUSTER_PROJECT"; do
   docker ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r docker rm -f >/dev/null
   docker volume ls -q --filter "label=com.docker.compose.project=$project" | xargs -r docker volume rm >/dev/null
 done
-docker network rm "$PULSE_TEST_NETWORK" "$PULSE_TEST_DEV_NETWORK" >/dev/null 2>&1 || true
+docker network rm "$PULSE_TEST_NETWORK" "$PULSE_TEST_DEV_NETWORK" "$PULSE_TEST_CLUSTER_NETWORK" \
+  >/dev/null 2>&1 || true
 scripts/docker-local-base.sh
 step "base images ready"
 scripts/docker-host-artifacts.sh "$runtime_context" server client
@@ -138,4 +145,4 @@ jest=(node --experimental-vm-modules node_modules/jest/bin/jest.js -c apps/serve
 PULSE_E2E_EXTERNAL_PORT=${PULSE_PUBLISH##*:} "${jest[@]}" --runTestsByPath \
   "$repo/apps/server/test/protocol.e2e-spec.ts"
 step "protocol suite passed against the container"
-"${jest[@]}" apps/server/test/docker
+"${jest[@]}" --runInBand apps/server/test/docker

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { sleep } from '../../support/timing';
 
 export interface CommandResult {
@@ -37,6 +37,19 @@ export function run(
   });
 }
 
+/** As run, with `input` written to the command's stdin (then closed). */
+export function runWithInput(file: string, args: string[], input: string): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
 /** A variable scripts/test-docker.sh exports; these tests run only through it. */
 export function fromTestDocker(name: string): string {
   const value = process.env[name];
@@ -65,6 +78,38 @@ export class ComposeStack {
       fromTestDocker('PULSE_TEST_COMPOSE_FILES'),
       fromTestDocker('PULSE_TEST_NETWORK'),
     );
+  }
+
+  /** The cluster stack (docker-compose.cluster.yml), on the runtime images already built. */
+  static cluster(): ComposeStack {
+    return new ComposeStack(
+      fromTestDocker('PULSE_DOCKER_RUNTIME_CONTEXT'),
+      fromTestDocker('PULSE_TEST_CLUSTER_PROJECT'),
+      fromTestDocker('PULSE_TEST_CLUSTER_COMPOSE_FILES'),
+      fromTestDocker('PULSE_TEST_CLUSTER_NETWORK'),
+    );
+  }
+
+  /** Lines sent with busybox netcat from a container on the stack's network; the replies. */
+  async netcat(host: string, lines: readonly string[]): Promise<string> {
+    const result = await runWithInput(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '-i',
+        '--network',
+        this.network,
+        'busybox:1.35',
+        'nc',
+        '-w',
+        '2',
+        host,
+        '7070',
+      ],
+      lines.map((line) => `${line}\n`).join(''),
+    );
+    return result.stdout;
   }
 
   /** The dev stack (docker-compose.dev.yml) in its own build context. */
