@@ -271,6 +271,41 @@ describeCluster('cluster mode (3 NATS servers, 3 Pulse nodes)', () => {
   );
 
   it(
+    'journals each alert interval exactly once over many periods, with the owner killed in between',
+    logged(async () => {
+      const id = `alert-kill.${process.pid}`;
+      expect(await request(cluster.port(0), `LOG ${id} 1`)).toBe(REPLY.inserted);
+      expect(await request(cluster.port(0), `NEW-ALERT ${id} MAX 1 0`)).toBe(REPLY.alertRegistered);
+      const owner = ownerOf(cluster, partitionOf(id, PARTITIONS));
+      expect(owner).toBeDefined();
+      const logger = cluster.running.find((i) => i !== owner)!;
+      let stop = false;
+      let next = 2;
+      const trickle = (async () => {
+        while (!stop) {
+          await request(cluster.port(logger), `LOG ${id} ${next++}`).catch(() => undefined);
+          await sleep(100);
+        }
+      })();
+      try {
+        await sleep(9000); // checks by the first owner
+        await cluster.kill(owner!);
+        await sleep(9000); // the new owner goes on from the checkpoint in KV
+        await cluster.restart(owner!);
+        await sleep(4000);
+      } finally {
+        stop = true;
+        await trickle;
+      }
+      const lines = await journal(cluster, id);
+      // One period a second: at least 15 intervals in those 22 s, each journaled once.
+      expect(lines.length).toBeGreaterThanOrEqual(15);
+      expectContiguous(lines);
+    }),
+    90_000,
+  );
+
+  it(
     'goes on acknowledging with one NATS server down, and acknowledges nothing with two down',
     logged(async () => {
       const id = `nats-down.${process.pid}`;
