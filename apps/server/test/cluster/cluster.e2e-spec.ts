@@ -310,36 +310,34 @@ describeCluster('cluster mode (3 NATS servers, 3 Pulse nodes)', () => {
     logged(async () => {
       const id = `nats-down.${process.pid}`;
       const ledger = new AckLedger();
+      // Every attempt sends a value of its own, so a refused attempt is never confused with an
+      // acknowledged retry.
+      let next = 0;
+      const logOnce = async (port: number): Promise<string> => {
+        const value = ++next;
+        const reply = await request(port, `LOG ${id} ${value}`, 20_000);
+        ledger.record(id, value, reply);
+        return reply;
+      };
       await nats.kill(0);
       // The nodes' clients move to the other servers; the stream elects a new leader if needed.
       for (const index of cluster.running) {
         const port = cluster.port(index);
         expect(
-          await eventually(
-            async () => {
-              const reply = await request(port, `LOG ${id} ${index + 1}`);
-              ledger.record(id, index + 1, reply);
-              return reply === REPLY.inserted;
-            },
-            20_000,
-            200,
-          ),
+          await eventually(async () => (await logOnce(port)) === REPLY.inserted, 20_000, 200),
         ).toBe(true);
       }
       await nats.kill(1);
-      const refused = await request(cluster.port(0), `LOG ${id} 100`, 20_000);
-      ledger.record(id, 100, refused);
-      expect(refused).toBe(REPLY.internalError);
+      expect(await logOnce(cluster.port(0))).toBe(REPLY.internalError);
       await nats.restart(0);
       await nats.restart(1);
       expect(
         await eventually(
-          async () => (await request(cluster.port(1), `LOG ${id} 200`)) === REPLY.inserted,
+          async () => (await logOnce(cluster.port(1))) === REPLY.inserted,
           30_000,
           500,
         ),
       ).toBe(true);
-      ledger.record(id, 200, REPLY.inserted);
       for (const index of cluster.running) {
         expect(
           await eventually(
@@ -349,7 +347,8 @@ describeCluster('cluster mode (3 NATS servers, 3 Pulse nodes)', () => {
             500,
           ),
         ).toBe(true);
-        await expectLedgerKept(cluster.port(index), ledger);
+        // A LOG refused while there was no quorum may be stored once the quorum is back.
+        await expectLedgerKept(cluster.port(index), ledger, true);
       }
     }),
     180_000,
