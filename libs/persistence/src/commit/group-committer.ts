@@ -101,20 +101,17 @@ export class GroupCommitter {
   private startLoop(): void {
     this.state = 'committing';
     this.drained = new Promise((resolve) => (this.markDrained = resolve));
-    // The loop settles every batch itself; a rejection here is a bug, and must not leave
-    // appenders waiting for ever.
-    this.loop().then(
-      () => this.stopLoop(),
-      (error: unknown) => {
-        this.logger.error(`commit loop failed: ${describeFsError(error)}`);
-        const lost = this.inCommit ?? this.pending;
-        this.inCommit = undefined;
-        lost.reject(error);
-        if (lost !== this.pending) this.pending.reject(error);
-        this.pending = new PendingBatch();
-        this.stopLoop();
-      },
-    );
+    // The loop settles every batch itself, and stops itself (see loop()); a rejection here is a
+    // bug, and must not leave appenders waiting for ever.
+    this.loop().catch((error: unknown) => {
+      this.logger.error(`commit loop failed: ${describeFsError(error)}`);
+      const lost = this.inCommit ?? this.pending;
+      this.inCommit = undefined;
+      lost.reject(error);
+      if (lost !== this.pending) this.pending.reject(error);
+      this.pending = new PendingBatch();
+      this.stopLoop();
+    });
   }
 
   private stopLoop(): void {
@@ -122,6 +119,13 @@ export class GroupCommitter {
     this.markDrained();
   }
 
+  /**
+   * Commits batches while values wait, then stops in the same synchronous step as its last
+   * check: had it stopped a microtask later (in a `.then` after it returned), an append made in
+   * between would have joined a batch no loop was left to write, and waited for ever for
+   * another append (a partition applier, which appends right after its previous append
+   * resolved, did exactly that).
+   */
   private async loop(): Promise<void> {
     while (this.pending.count > 0) {
       const batch = this.pending;
@@ -131,6 +135,7 @@ export class GroupCommitter {
       this.inCommit = undefined;
       await this.afterCommit();
     }
+    this.stopLoop();
   }
 
   /** Writes one batch and settles it: resolved once durable and applied, rejected if not stored. */
