@@ -3,7 +3,7 @@
 //
 //   npm run bench                      (= npm run build && node bench/run.mjs)
 //   node bench/run.mjs [--only pipelined,reqresp,oneshot,many,many100k,query,query10m,ingestquery,
-//                              alerts,restart] [--duration 3] [--warmup 0.5] [--threads 2]
+//                              alerts,restart,cluster] [--duration 3] [--warmup 0.5] [--threads 2]
 //                      [--query-values 1000000] [--big-query-values 10000000]
 //                      [--preload-timeout S] [--alert-duration 12] [--rounds 3]
 //
@@ -14,12 +14,14 @@
 // only when a server could not be started or died during the run. Progress goes to stderr.
 // The scenarios run in the order above, whatever the order given to --only; `alerts` runs its own
 // Pulse instance (alert checks every 5 s, own data dir, removed afterwards), and `restart` comes
-// last: it SIGKILLs Pulse, tears its WAL tail and starts it again on the same data dir.
+// last: it SIGKILLs Pulse, tears its WAL tail and starts it again on the same data dir. `cluster`
+// runs after it: three nats-servers and three Pulse nodes of its own (temp dirs, removed after).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { alertScenario } from './alert-scenario.mjs';
+import { clusterScenario } from './cluster-scenario.mjs';
 import { Bench } from './harness.mjs';
 import { fmtInt, fmtMb, fmtRatio, log } from './report.mjs';
 import {
@@ -52,6 +54,7 @@ const SCENARIOS = [
   'ingestquery',
   'alerts',
   'restart',
+  'cluster',
 ];
 const MANY_IDS = 10_000;
 
@@ -245,6 +248,7 @@ async function main() {
   const firstPulseRss = alive(bench.pulse) ? peakRssMb(bench.pulse) : NaN;
   bench.noteDeaths([bench.pulse, bench.sink, bench.floor]);
   if (has('restart')) await restart(bench);
+  if (has('cluster')) await clusterScenario(bench);
   await finish(firstPulseRss);
 
   // ---------- report ----------
