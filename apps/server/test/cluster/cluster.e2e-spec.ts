@@ -350,6 +350,17 @@ describeCluster('cluster mode (3 NATS servers, 3 Pulse nodes)', () => {
         // A LOG refused while there was no quorum may be stored once the quorum is back.
         await expectLedgerKept(cluster.port(index), ledger, true);
       }
+      // The rules bucket elects its own leader: NEW-ALERT is refused (500) until it has one,
+      // then registers again.
+      expect(
+        await eventually(
+          async () =>
+            (await request(cluster.port(2), `NEW-ALERT ${id} MAX 60 1000000`)) ===
+            REPLY.alertRegistered,
+          30_000,
+          500,
+        ),
+      ).toBe(true);
     }),
     180_000,
   );
