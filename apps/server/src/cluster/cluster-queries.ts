@@ -114,35 +114,27 @@ export class ClusterQueries {
    * For an alert check: whether this node owns the partition and has applied everything the
    * stream holds for it now (waiting at most a lease time).
    */
-  async catchUpAsOwner(partition: number): Promise<boolean> {
+  async catchUpAsOwner(partition: number, waitMs = this.leaseMs): Promise<boolean> {
     const applier = this.appliers.get(partition);
     if (!applier || !this.leases.holds(partition)) return false;
     const last = await this.jsm.streams.getMessage(VALUES_STREAM, {
       last_by_subj: valuesSubject(partition),
     });
-    return (
-      (await applier.waitApplied(last?.seq ?? 0, this.leaseMs)) && this.leases.holds(partition)
-    );
+    // Fenced: a node paused past its lease must not act on what it had then.
+    return (await applier.waitApplied(last?.seq ?? 0, waitMs)) && this.leases.holds(partition);
   }
 
-  /** Read-your-writes: waits until the partition's last stored message is applied here. */
+  /** Read-your-writes: answers once the partition's last stored message is applied here. */
   private async answerAsOwner(
     partition: number,
     tokens: string[],
     waitMs: number,
   ): Promise<ForwardedAnswer> {
-    const applier = this.appliers.get(partition);
-    if (!applier || !this.leases.holds(partition)) return { retry: true };
     try {
-      const last = await this.jsm.streams.getMessage(VALUES_STREAM, {
-        last_by_subj: valuesSubject(partition),
-      });
-      if (!(await applier.waitApplied(last?.seq ?? 0, waitMs))) return { retry: true };
+      if (!(await this.catchUpAsOwner(partition, waitMs))) return { retry: true };
     } catch {
       return { retry: true };
     }
-    // Fenced: a node paused past its lease must not answer from what it had then.
-    if (!this.leases.holds(partition)) return { retry: true };
     return { reply: (await this.metrics.query([tokens]))[0] };
   }
 }
