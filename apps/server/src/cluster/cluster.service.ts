@@ -6,7 +6,6 @@ import {
   OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { MetricsService, splitLogCommands } from '@app/metrics';
@@ -27,13 +26,11 @@ import type { AlertCommands } from '../alerts/alert-commands';
 import type { MetricsCommands } from '../metrics/metrics-commands';
 import { ClusterAlerts } from './cluster-alerts';
 import { ClusterQueries } from './cluster-queries';
+import { connectNats } from './connect-nats';
 import { openClusterResources } from './cluster-resources';
 import { PartitionApplier } from './partition-applier';
 import { PartitionLeases } from './partition-leases';
 import { ValuePublisher } from './value-publisher';
-
-/** How long start-up waits for a NATS server before it gives up (one line, exit 1). */
-const CONNECT_DEADLINE_MS = 30_000;
 
 /**
  * - new: constructed, not connected.
@@ -76,7 +73,7 @@ export class ClusterService
 
   async onModuleInit(): Promise<void> {
     const { servers, nodeId, partitions, replicas, leaseMs } = this.config;
-    const nc = await this.connect();
+    const nc = await connectNats(this.config, this.logger);
     this.nc = nc;
     const resources = await openClusterResources(nc, this.config);
     this.publisher = new ValuePublisher(
@@ -175,46 +172,5 @@ export class ClusterService
     await this.queries?.close();
     await this.nc?.drain().catch(() => undefined);
     this.logger.log('closed the NATS connection');
-  }
-
-  private async connect(): Promise<NatsConnection> {
-    const { servers, nodeId } = this.config;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `no NATS server answered at ${servers.join(',')} (PULSE_NATS_SERVERS) ` +
-                `within ${CONNECT_DEADLINE_MS / 1000} s`,
-            ),
-          ),
-        CONNECT_DEADLINE_MS,
-      );
-    });
-    try {
-      const nc = await Promise.race([
-        connect({
-          servers,
-          name: `pulse-${nodeId}`,
-          waitOnFirstConnect: true,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: 250,
-        }),
-        deadline,
-      ]);
-      void this.logStatus(nc);
-      return nc;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Disconnections and reconnections, as they happen (the client reconnects by itself). */
-  private async logStatus(nc: NatsConnection): Promise<void> {
-    for await (const status of nc.status()) {
-      if (status.type === 'disconnect') this.logger.warn(`disconnected from NATS ${status.server}`);
-      if (status.type === 'reconnect') this.logger.log(`reconnected to NATS ${status.server}`);
-    }
   }
 }

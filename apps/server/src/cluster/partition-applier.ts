@@ -3,10 +3,10 @@ import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { decodeWalRecord, FileManager } from '@app/persistence';
 import type { SeriesVisitor } from '@app/persistence';
+import { BatchWriter } from './batch-writer';
+import type { StreamMessage } from './batch-writer';
 import { VALUES_STREAM, valuesSubject } from './cluster-resources';
 
-/** Messages read and not yet durable here; beyond it the consumer waits for storage. */
-const MAX_QUEUED = 4096;
 /** A failed apply (storage error) is retried from the checkpoint after this pause. */
 const RETRY_MS = 1000;
 
@@ -182,54 +182,5 @@ export class PartitionApplier {
     const name = this.consumerName;
     this.consumerName = undefined;
     if (name) await this.jsm.consumers.delete(VALUES_STREAM, name).catch(() => undefined);
-  }
-}
-
-interface StreamMessage {
-  seq: number;
-  data: Uint8Array;
-}
-
-/**
- * Hands messages to `write` in batches: whatever arrived while the previous batch was being
- * stored goes in the next one (a group commit of stream messages), one batch at a time. The
- * first failure is kept and rethrown to the reader, which then starts again from the checkpoint.
- */
-class BatchWriter {
-  private queue: StreamMessage[] = [];
-  private writing: Promise<void> | undefined;
-  private failure: unknown;
-
-  constructor(
-    private readonly write: (batch: readonly StreamMessage[]) => Promise<void>,
-    private readonly onFailure: () => void,
-  ) {}
-
-  async add(message: StreamMessage): Promise<void> {
-    if (this.failure) throw this.failure;
-    this.queue.push(message);
-    this.writing ??= this.writeAll();
-    if (this.queue.length >= MAX_QUEUED) await this.writing;
-  }
-
-  async finish(): Promise<void> {
-    await this.writing;
-    if (this.failure) throw this.failure;
-  }
-
-  private async writeAll(): Promise<void> {
-    try {
-      while (this.queue.length > 0 && !this.failure) {
-        const batch = this.queue;
-        this.queue = [];
-        await this.write(batch);
-      }
-    } catch (error) {
-      this.failure = error;
-      this.queue = [];
-      this.onFailure();
-    } finally {
-      this.writing = undefined;
-    }
   }
 }
