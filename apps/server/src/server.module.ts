@@ -25,7 +25,12 @@ export class ServerModule {
         }),
         PersistenceModule.register({
           dataDir: config.dataDir,
-          durability: config.durability,
+          // In cluster mode the local store is a cache of the JetStream values stream: a LOG is
+          // acknowledged once a quorum of NATS servers stored it, and whatever a power loss
+          // takes from the local tail is applied again from the stream (the applied sequence is
+          // in the same WAL record as the values). An O_DSYNC write per applied batch would
+          // only slow the appliers down.
+          durability: config.cluster ? 'os' : config.durability,
           flushValues: config.flushValues,
         }),
         MetricsModule.register({ timeZone: config.timeZone }),
