@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { MetricsModule, MetricsService } from '@app/metrics';
-import { PersistenceModule } from '@app/persistence';
+import { PersistenceModule, RetentionPolicy } from '@app/persistence';
 import { SERVER_CONFIG, ServerConfig } from './config/server-config';
 import { ALERT_COMMANDS } from './alerts/alert-commands';
 import { AlertMonitor } from './alerts/alert-monitor.service';
@@ -32,6 +32,8 @@ export class ServerModule {
           // only slow the appliers down.
           durability: config.cluster ? 'os' : config.durability,
           flushValues: config.flushValues,
+          retention: new RetentionPolicy(config.retentionMs, config.retentionBytes),
+          compactionIntervalMs: config.compactionIntervalMs,
         }),
         MetricsModule.register({ timeZone: config.timeZone }),
         ScheduleModule.forRoot(),

@@ -17,6 +17,8 @@ import { STORAGE_FS } from './io/storage-fs';
 import type { StorageFs } from './io/storage-fs';
 import { DataDirLock } from './lock/data-dir-lock';
 import { StorageLayout, ensureDataDir, recoverStorage } from './recovery/recovery';
+import { RetentionPolicy } from './retention/retention-policy';
+import { Series } from './series/series';
 import { SeriesScanner } from './series/series-scanner';
 import { SeriesStore } from './series/series-store';
 import { SeriesVisitor } from './series/series-visitor';
@@ -49,6 +51,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   private lock: DataDirLock | undefined;
   private committer: GroupCommitter | undefined;
   private flusher: BlockFlusher | undefined;
+  private readonly retention: RetentionPolicy;
 
   constructor(
     @Inject(STORAGE_OPTIONS) private readonly options: StorageOptions,
@@ -57,6 +60,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   ) {
     const dataDir = resolve(options.dataDir);
     this.layout = { dataDir, walDir: join(dataDir, 'wal'), blockDir: join(dataDir, 'blocks') };
+    this.retention = options.retention ?? RetentionPolicy.keepEverything;
     this.wal = new WriteAheadLog(this.layout.walDir, options.durability === 'fsync', fs, clock);
   }
 
@@ -96,8 +100,9 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     await flusher.maybeFlush();
   }
 
+  /** False for a metric never logged, and for one forgotten by retention (see RetentionPolicy). */
   hasMetric(id: string): boolean {
-    return this.store.get(id)?.committed ?? false;
+    return this.visibleSeries(id) !== undefined;
   }
 
   /**
@@ -125,10 +130,20 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
 
   /** Feeds the metric's values stamped in [from, to] to the visitor; false if the metric is unknown. */
   async scan(id: string, from: number, to: number, visitor: SeriesVisitor): Promise<boolean> {
-    const series = this.store.get(id);
-    if (!series?.committed) return false;
-    await new SeriesScanner(this.store, from, to, visitor).scan(series);
+    const series = this.visibleSeries(id);
+    if (!series) return false;
+    // Values out of retention are never selected, from the moment they are out: their block may
+    // still be on disk until the next compaction.
+    const earliest = this.retention.appliesTo(id) ? this.retention.cutoff(this.clock.now()) : from;
+    await new SeriesScanner(this.store, Math.max(from, earliest), to, visitor).scan(series);
     return true;
+  }
+
+  private visibleSeries(id: string): Series | undefined {
+    const series = this.store.get(id);
+    if (!series?.committed) return undefined;
+    if (!this.retention.appliesTo(id)) return series;
+    return series.lastStamp >= this.retention.forgetBefore(this.clock.now()) ? series : undefined;
   }
 
   /**

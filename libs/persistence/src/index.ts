@@ -1,6 +1,7 @@
 export { CLOCK, systemClock } from './clock';
 export type { Clock } from './clock';
 export { FileManager } from './file-manager.service';
+export { RetentionPolicy } from './retention/retention-policy';
 export { PersistenceModule } from './persistence.module';
 export { DEFAULT_FLUSH_VALUES, STORAGE_OPTIONS } from './storage-options';
 export type { Durability, StorageOptions } from './storage-options';

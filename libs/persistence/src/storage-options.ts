@@ -1,3 +1,5 @@
+import type { RetentionPolicy } from './retention/retention-policy';
+
 export type Durability = 'fsync' | 'os';
 
 /** What the FileManager needs from the server's configuration. */
@@ -12,7 +14,13 @@ export interface StorageOptions {
    * DEFAULT_RETRY_MS). The data stays safe in the WAL meanwhile.
    */
   retryMs?: number;
+  /** What is kept (PULSE_RETENTION, PULSE_RETENTION_BYTES); default: everything. */
+  retention?: RetentionPolicy;
+  /** How often compaction runs besides after each flush (ms); default DEFAULT_COMPACTION_MS. */
+  compactionIntervalMs?: number;
 }
+
+export const DEFAULT_COMPACTION_MS = 600_000;
 
 export const STORAGE_OPTIONS = Symbol('STORAGE_OPTIONS');
 

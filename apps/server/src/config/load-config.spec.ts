@@ -22,6 +22,9 @@ describe('loadConfig', () => {
       drainTimeoutMs: 10_000,
       durability: 'fsync',
       flushValues: 1_000_000,
+      retentionMs: 30 * 86_400_000,
+      retentionBytes: 0,
+      compactionIntervalMs: 600_000,
       timeZone: 'UTC',
       logLevel: 'log',
     });
@@ -34,6 +37,20 @@ describe('loadConfig', () => {
     expect(config.port).toBe(9100);
     expect(config.timeZone).toBe('Europe/Madrid');
     expect(config.durability).toBe('os');
+  });
+
+  it.each([
+    ['12h', 12 * 3_600_000],
+    ['90m', 90 * 60_000],
+    ['1.5d', 36 * 3_600_000],
+    ['0', 0],
+  ])('reads PULSE_RETENTION=%s as %d ms', (text, expected) => {
+    expect(loadConfig({ PULSE_RETENTION: text }).retentionMs).toBe(expected);
+  });
+
+  it('reads PULSE_RETENTION_BYTES in powers of 1024', () => {
+    expect(loadConfig({ PULSE_RETENTION_BYTES: '2GB' }).retentionBytes).toBe(2 * 1024 ** 3);
+    expect(loadConfig({ PULSE_RETENTION_BYTES: '1000' }).retentionBytes).toBe(1000);
   });
 
   it('reads a .env file', async () => {
@@ -52,6 +69,11 @@ describe('loadConfig', () => {
     ['PULSE_MAX_IN_FLIGHT', '0'],
     ['PULSE_IDLE_TIMEOUT_SECONDS', '-1'],
     ['PULSE_LOG_LEVEL', 'loud'],
+    ['PULSE_RETENTION', '30'],
+    ['PULSE_RETENTION', '-1d'],
+    ['PULSE_RETENTION', 'forever'],
+    ['PULSE_RETENTION_BYTES', '2 potatoes'],
+    ['PULSE_COMPACTION_SECONDS', '0'],
   ])('rejects %s=%s with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}="${value}"`));

@@ -5,6 +5,7 @@ import { readConfigFile } from './config-file';
 import { PulseEnvironment, SETTING_NAMES } from './pulse-environment';
 import { hostname } from 'node:os';
 import { ClusterConfig, ServerConfig } from './server-config';
+import { parseDuration, parseSize } from './size-and-duration';
 
 /**
  * Builds the configuration: defaults, then the optional file named by PULSE_CONFIG (YAML, or
@@ -45,6 +46,9 @@ function toServerConfig(s: PulseEnvironment): ServerConfig {
     drainTimeoutMs: s.PULSE_DRAIN_TIMEOUT_SECONDS * 1000,
     durability: s.PULSE_DURABILITY,
     flushValues: s.PULSE_FLUSH_VALUES,
+    retentionMs: parseDuration(s.PULSE_RETENTION) as number, // validated above
+    retentionBytes: parseSize(s.PULSE_RETENTION_BYTES) as number,
+    compactionIntervalMs: s.PULSE_COMPACTION_SECONDS * 1000,
     timeZone: s.PULSE_TZ,
     logLevel: s.PULSE_LOG_LEVEL,
     cluster: toClusterConfig(s),

@@ -12,6 +12,7 @@ import {
   Validate,
 } from 'class-validator';
 import { DEFAULT_FLUSH_VALUES } from '@app/persistence';
+import { DurationConstraint, SizeConstraint } from './size-and-duration';
 import { TimeZoneConstraint } from './time-zone.constraint';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -75,6 +76,22 @@ export class PulseEnvironment {
   @IsInt()
   @Min(1000)
   PULSE_FLUSH_VALUES: number = DEFAULT_FLUSH_VALUES;
+
+  /** Values older than this are dropped (30d, 12h, 90m...); 0 keeps everything. */
+  @IsString()
+  @Validate(DurationConstraint)
+  PULSE_RETENTION: string = '30d';
+
+  /** Also drop the oldest blocks while the data directory's blocks hold more (500MB, 2GB); 0: no limit. */
+  @IsString()
+  @Validate(SizeConstraint)
+  PULSE_RETENTION_BYTES: string = '0';
+
+  /** How often compaction looks for blocks to merge and values that went out of retention. */
+  @Type(() => Number)
+  @IsNumber()
+  @Min(1)
+  PULSE_COMPACTION_SECONDS: number = 600;
 
   @IsString()
   @Validate(TimeZoneConstraint)

@@ -14,6 +14,11 @@ export interface ServerConfig {
   drainTimeoutMs: number;
   durability: Durability;
   flushValues: number;
+  /** PULSE_RETENTION in ms; 0 keeps everything. */
+  retentionMs: number;
+  /** PULSE_RETENTION_BYTES; 0: no limit. */
+  retentionBytes: number;
+  compactionIntervalMs: number;
   timeZone: string;
   logLevel: LogLevelSetting;
   /** Cluster mode on NATS JetStream; undefined: single node (PULSE_NATS_SERVERS empty). */

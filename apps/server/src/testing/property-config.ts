@@ -21,6 +21,9 @@ export function propertyConfig(
     drainTimeoutMs: 1_000,
     durability: durability,
     flushValues: flushValues,
+    retentionMs: 0, // the model keeps every value
+    retentionBytes: 0,
+    compactionIntervalMs: 600_000,
     timeZone: 'UTC',
     logLevel: 'log',
   };
