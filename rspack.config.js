@@ -9,5 +9,15 @@ module.exports = (options) => {
       if (use.loader === 'builtin:swc-loader') use.options.jsc.target = 'es2022';
     }
   }
+  // The server's build also emits compaction-worker.js next to main.js: the script of storage's
+  // compaction thread (libs/persistence/src/compaction/compaction-runner.ts), whose path main.ts
+  // hands to storage.
+  if (typeof options.entry === 'string' && options.entry.endsWith('apps/server/src/main.ts')) {
+    options.entry = {
+      main: options.entry,
+      'compaction-worker': `${__dirname}/libs/persistence/src/compaction/compaction-worker.ts`,
+    };
+    options.output.filename = 'apps/server/[name].js';
+  }
   return options;
 };

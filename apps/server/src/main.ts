@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { LogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { describeStartupError } from './bootstrap/startup-error';
@@ -68,7 +69,11 @@ function exitOnSecondSignal(): void {
 async function main(): Promise<void> {
   let config: ServerConfig | undefined;
   try {
-    config = loadConfig();
+    config = {
+      ...loadConfig(),
+      // Built next to this file (rspack.config.js); tests that run the sources leave it unset.
+      compactionWorkerScript: join(__dirname, 'compaction-worker.js'),
+    };
     await bootstrap(config);
   } catch (error) {
     process.stderr.write(`pulse: ${describeStartupError(error, config)}\n`);

@@ -34,6 +34,7 @@ export class ServerModule {
           flushValues: config.flushValues,
           retention: new RetentionPolicy(config.retentionMs, config.retentionBytes),
           compactionIntervalMs: config.compactionIntervalMs,
+          compactionWorkerScript: config.compactionWorkerScript,
         }),
         MetricsModule.register({ timeZone: config.timeZone }),
         ScheduleModule.forRoot(),

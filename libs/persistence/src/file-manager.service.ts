@@ -10,6 +10,14 @@ import { join, resolve } from 'node:path';
 import { CLOCK, systemClock } from './clock';
 import type { Clock } from './clock';
 import { GroupCommitter } from './commit/group-committer';
+import { BlockSequence } from './block/block-sequence';
+import { Compactor } from './compaction/compactor';
+import { levelSpans } from './compaction/compaction-plan';
+import {
+  CompactionRunner,
+  InlineCompactionRunner,
+  WorkerCompactionRunner,
+} from './compaction/compaction-runner';
 import { BlockFlusher } from './flush/block-flusher';
 import { describeFsError } from './io/fs-error';
 import { nodeStorageFs } from './io/node-storage-fs';
@@ -22,7 +30,12 @@ import { Series } from './series/series';
 import { SeriesScanner } from './series/series-scanner';
 import { SeriesStore } from './series/series-store';
 import { SeriesVisitor } from './series/series-visitor';
-import { DATA_DIR_SETTING, DEFAULT_RETRY_MS, STORAGE_OPTIONS } from './storage-options';
+import {
+  DATA_DIR_SETTING,
+  DEFAULT_COMPACTION_MS,
+  DEFAULT_RETRY_MS,
+  STORAGE_OPTIONS,
+} from './storage-options';
 import type { StorageOptions } from './storage-options';
 import { WriteAheadLog } from './wal/write-ahead-log';
 
@@ -51,6 +64,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   private lock: DataDirLock | undefined;
   private committer: GroupCommitter | undefined;
   private flusher: BlockFlusher | undefined;
+  private compactor: Compactor | undefined;
   private readonly retention: RetentionPolicy;
 
   constructor(
@@ -82,11 +96,24 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
       await this.release();
       throw recoveryError(this.layout.dataDir, error);
     }
+    const blockSeq = new BlockSequence(lastBlockSeq);
+    const retryMs = this.options.retryMs ?? DEFAULT_RETRY_MS;
+    const compactor = new Compactor(this.store, this.compactionRunner(), this.fs, this.clock, {
+      blockDir: this.layout.blockDir,
+      retention: this.retention,
+      spans: this.options.compactionSpansMs ?? levelSpans(this.retention.retentionMs),
+      intervalMs: this.options.compactionIntervalMs ?? DEFAULT_COMPACTION_MS,
+      retryMs,
+      blockSeq,
+      onTick: () => this.flushExpiredHeads(),
+    });
+    this.compactor = compactor;
     this.flusher = new BlockFlusher(this.store, this.wal, this.fs, this.clock, {
       blockDir: this.layout.blockDir,
       flushValues: this.options.flushValues,
-      retryMs: this.options.retryMs ?? DEFAULT_RETRY_MS,
-      lastBlockSeq,
+      retryMs,
+      blockSeq,
+      onInstalled: () => compactor.wake(),
     });
     const flusher = this.flusher;
     this.committer = new GroupCommitter(
@@ -97,7 +124,36 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
       () => flusher.maybeFlush(),
     );
     this.state = 'open';
+    compactor.start();
     await flusher.maybeFlush();
+  }
+
+  /**
+   * Values out of retention that are still in the heads (a quiet server may take days to fill
+   * them) are flushed to a block, which compaction then rewrites without them: they leave the
+   * disk (the WAL) within the same cycle.
+   */
+  private flushExpiredHeads(): void {
+    const cutoff = this.retention.cutoff(this.clock.now());
+    const flusher = this.flusher;
+    if (!flusher || !(this.store.oldestHeadStamp() < cutoff)) return;
+    this.committer?.runBetweenCommits(() => flusher.flushNow());
+  }
+
+  /** Runs compaction until it has nothing left to do for now (tests). */
+  async compactNow(): Promise<void> {
+    this.compactor?.wake();
+    await this.compactor?.settled();
+  }
+
+  /** Block files in place and open (the bound compaction keeps). */
+  blockFileCount(): { blocks: number; open: number } {
+    return { blocks: this.store.installedBlocks().length, open: this.store.openBlockFiles };
+  }
+
+  private compactionRunner(): CompactionRunner {
+    const script = this.options.compactionWorkerScript;
+    return script ? new WorkerCompactionRunner(script) : new InlineCompactionRunner(this.fs);
   }
 
   /** False for a metric never logged, and for one forgotten by retention (see RetentionPolicy). */
@@ -135,7 +191,13 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     // Values out of retention are never selected, from the moment they are out: their block may
     // still be on disk until the next compaction.
     const earliest = this.retention.appliesTo(id) ? this.retention.cutoff(this.clock.now()) : from;
-    await new SeriesScanner(this.store, Math.max(from, earliest), to, visitor).scan(series);
+    this.store.activeScans++;
+    try {
+      await new SeriesScanner(this.store, Math.max(from, earliest), to, visitor).scan(series);
+    } finally {
+      // Blocks compaction swapped out during the scan are closed once no scan reads them.
+      if (--this.store.activeScans === 0) void this.store.closeRetired();
+    }
     return true;
   }
 
@@ -163,6 +225,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     if (this.state === 'closed') return;
     this.state = 'closed';
     await this.committer?.close();
+    await this.compactor?.close();
     await this.flusher?.close(); // logs its own failures; the WAL keeps what is not in a block
     await this.release();
   }

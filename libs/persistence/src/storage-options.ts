@@ -18,6 +18,13 @@ export interface StorageOptions {
   retention?: RetentionPolicy;
   /** How often compaction runs besides after each flush (ms); default DEFAULT_COMPACTION_MS. */
   compactionIntervalMs?: number;
+  /** Window spans of compaction, smallest first; default levelSpans(retention) (tests: shorter). */
+  compactionSpansMs?: number[];
+  /**
+   * The built compaction worker script (the server's dist/apps/server/compaction-worker.js);
+   * absent: compaction runs on the event loop (unit tests, which run the TypeScript sources).
+   */
+  compactionWorkerScript?: string;
 }
 
 export const DEFAULT_COMPACTION_MS = 600_000;

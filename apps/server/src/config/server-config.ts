@@ -19,6 +19,8 @@ export interface ServerConfig {
   /** PULSE_RETENTION_BYTES; 0: no limit. */
   retentionBytes: number;
   compactionIntervalMs: number;
+  /** The built compaction worker script (set by main.ts); unset: compaction on the event loop. */
+  compactionWorkerScript?: string;
   timeZone: string;
   logLevel: LogLevelSetting;
   /** Cluster mode on NATS JetStream; undefined: single node (PULSE_NATS_SERVERS empty). */

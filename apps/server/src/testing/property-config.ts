@@ -1,7 +1,7 @@
 import type { Durability } from '@app/persistence';
-import { existsSync, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import type { ServerConfig } from '../config/server-config';
+
+export { baseDir } from '@app/persistence/testing/base-dir';
 
 /** The server's configuration for the property test: no listener is opened, only providers run. */
 export function propertyConfig(
@@ -27,16 +27,4 @@ export function propertyConfig(
     timeZone: 'UTC',
     logLevel: 'log',
   };
-}
-
-/**
- * Data directories go to memory where there is room (Linux; a container's /dev/shm is often only
- * 64 MB, and every WAL segment preallocates 8 MB): the property is about what the code does when
- * calls fail, not about the disk, and an fsync there costs nothing (on disk a run spends most of
- * its time waiting for fsync).
- */
-export function baseDir(): string {
-  if (!existsSync('/dev/shm')) return tmpdir();
-  const { bavail, bsize } = statfsSync('/dev/shm');
-  return bavail * bsize >= 512 * 1024 * 1024 ? '/dev/shm' : tmpdir();
 }

@@ -64,9 +64,12 @@ describe('disk full', () => {
       let failed = 0;
       let next = 0;
 
-      /** One pipelined batch of LOGs; every reply must be 201 or 500. */
+      /**
+       * One pipelined batch of LOGs; every reply must be 201 or 500. Full-precision values:
+       * blocks are compressed, and a counter would take the disk a hundred times longer to fill.
+       */
       async function logBatch(size: number): Promise<number> {
-        const values = Array.from({ length: size }, () => (next += 1));
+        const values = Array.from({ length: size }, () => (next += 1) + Math.random());
         const replies = await client.pipeline(
           values.map((v) => `LOG full ${v}`),
           10000,
@@ -84,7 +87,7 @@ describe('disk full', () => {
       }
 
       // Fill the disk through the server (WAL and blocks) until it answers 500.
-      for (let batch = 0; batch < 1000 && failed === 0; batch += 1) await logBatch(500);
+      for (let batch = 0; batch < 4000 && failed === 0; batch += 1) await logBatch(500);
       expect(failed).toBeGreaterThan(0);
       // Take all the space that is left. The current WAL segment may still hold space it had
       // reserved (zero-filled ahead of the writes): LOGs are rightly acknowledged while they fit

@@ -7,6 +7,7 @@ import { FaultyFs } from '../testing/faulty-fs';
 import type { FlushEntry } from './block-run';
 import { CorruptBlockError, openBlock, readChunks } from './block-reader';
 import { writeBlock } from './block-writer';
+import { versionOneBlock } from '../testing/version-one-block';
 
 /** A frozen head of `count` values v = base + i stamped 5000 + 2i. */
 function head(count: number, base = 0): HeadSeries {
@@ -37,9 +38,11 @@ describe('block files (writer and reader)', () => {
     const block = await openBlock(written.path, fs);
     try {
       expect(block.footer.walCoveredUpTo).toBe(42);
+      expect(block.layout.version).toBe(2);
+      expect(block.group).toEqual({ first: 7, size: 1, order: 7, replaced: [] });
       expect(block.runs).toEqual([
-        { id: 'busy', first: 0, end: 3 },
-        { id: 'quiet', first: 3, end: 4 },
+        { id: 'busy', first: 0, end: 3, lastStamp: 5000 + 2 * (CHUNK_VALUES * 2 + 9) },
+        { id: 'quiet', first: 3, end: 4, lastStamp: 5004 },
       ]);
       expect(Array.from(block.table.count.subarray(0, 4))).toEqual([
         CHUNK_VALUES,
@@ -47,12 +50,12 @@ describe('block files (writer and reader)', () => {
         10,
         3,
       ]);
-      const [last] = await readChunks(block.handle, block.table, 2, 3);
+      const [last] = await readChunks(block.handle, block.table, 2, 3, block.layout);
       expect(Array.from(last.values)).toEqual(
         Array.from({ length: 10 }, (_, i) => 2 * CHUNK_VALUES + i),
       );
       expect(last.stamps[0]).toBe(5000 + 2 * 2 * CHUNK_VALUES);
-      const [quiet] = await readChunks(block.handle, block.table, 3, 4);
+      const [quiet] = await readChunks(block.handle, block.table, 3, 4, block.layout);
       expect(Array.from(quiet.values)).toEqual([100, 101, 102]);
       expect(Array.from(quiet.stamps)).toEqual([5000, 5002, 5004]);
     } finally {
@@ -100,15 +103,44 @@ describe('block files (writer and reader)', () => {
     expect(fs.count('close')).toBe(fs.count('open')); // every file opened is closed, failures too
   });
 
-  it('detects a damaged chunk when it is read', async () => {
+  it('detects any flipped bit of a compressed chunk when it is read, never decoding wrong numbers', async () => {
     const { path } = await writeBlock(dir, 1, entries(), 1, fs);
     const bytes = await readFile(path);
-    bytes[8] ^= 0x01; // the second value of the first chunk
-    await writeFile(path, bytes);
+    const probe = await openBlock(path, fs);
+    const firstChunkBytes = probe.table.location[1]; // chunk 0 spans [0, location of chunk 1)
+    await probe.handle.close();
+    expect(firstChunkBytes).toBeGreaterThan(0);
+    for (let at = 0; at < firstChunkBytes; at++) {
+      for (const bit of [0x01, 0x80]) {
+        const damaged = Buffer.from(bytes);
+        damaged[at] ^= bit;
+        await writeFile(path, damaged);
+        const block = await openBlock(path, fs);
+        try {
+          await expect(readChunks(block.handle, block.table, 0, 1, block.layout)).rejects.toThrow(
+            CorruptBlockError,
+          );
+          await expect(
+            readChunks(block.handle, block.table, 1, 2, block.layout),
+          ).resolves.toHaveLength(1);
+        } finally {
+          await block.handle.close();
+        }
+      }
+    }
+  });
+
+  it('reads a version 1 block (12 bytes per value, no group header) as written before issue 13', async () => {
+    const path = join(dir, '0000000003.blk');
+    await writeFile(path, versionOneBlock('old.metric', [1000, 1001, 1005], [0.5, -2, 1e300]));
     const block = await openBlock(path, fs);
     try {
-      await expect(readChunks(block.handle, block.table, 0, 1)).rejects.toThrow(/checksum/);
-      await expect(readChunks(block.handle, block.table, 1, 2)).resolves.toHaveLength(1);
+      expect(block.layout.version).toBe(1);
+      expect(block.group).toBeUndefined();
+      expect(block.runs).toEqual([{ id: 'old.metric', first: 0, end: 1, lastStamp: 1005 }]);
+      const [chunk] = await readChunks(block.handle, block.table, 0, 1, block.layout);
+      expect(Array.from(chunk.stamps)).toEqual([1000, 1001, 1005]);
+      expect(Array.from(chunk.values)).toEqual([0.5, -2, 1e300]);
     } finally {
       await block.handle.close();
     }

@@ -10,6 +10,8 @@ export interface BlockRun {
   id: string;
   first: number;
   end: number;
+  /** The metric's last stamp (version 2; in version 1 the last chunk's maxStamp). */
+  lastStamp: number;
 }
 
 /** One frozen head handed to a block write. */

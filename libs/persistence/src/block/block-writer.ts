@@ -5,14 +5,9 @@ import { ChunkSummary, ChunkTable } from '../series/chunk-table';
 import { HeadSeries } from '../series/head-series';
 import type { BlockRun, FlushEntry } from './block-run';
 import { fsyncDirectory, sequencedName } from '../fs-util';
-import {
-  BLOCK_SUFFIX,
-  SUMMARY_BYTES,
-  checksum,
-  chunkBytes,
-  encodeFooter,
-  paddedChunkBytes,
-} from './block-format';
+import { encodeChunk } from '../codec/chunk-codec';
+import { BLOCK_SUFFIX, SUMMARY_BYTES, checksum, encodeFooter } from './block-format';
+import type { BlockGroup, BlockLayout } from './block-format';
 
 /**
  * The new block: one chunk table for all its chunks (location = byte offset in the file), and
@@ -24,6 +19,7 @@ export type WrittenBlock = {
   values: number;
   table: ChunkTable;
   runs: BlockRun[];
+  layout: BlockLayout;
 };
 
 /**
@@ -38,7 +34,7 @@ export async function writeBlock(
   fs: StorageFs = nodeStorageFs,
 ): Promise<WrittenBlock> {
   const { data, table, runs, values } = encodeData(entries);
-  const index = encodeIndex(table, runs);
+  const index = encodeIndex(table, runs, { first: seq, size: 1, order: seq, replaced: [] });
   const footer = encodeFooter({
     indexOffset: data.length,
     indexLength: index.length,
@@ -60,16 +56,30 @@ export async function writeBlock(
   await handle.close(); // a failed close may mean a failed write-back: not renamed into place
   await fs.rename(temporary, path);
   await fsyncDirectory(dir, fs);
-  return { path, bytes: data.length + index.length + footer.length, values, table, runs };
+  return {
+    path,
+    bytes: data.length + index.length + footer.length,
+    values,
+    table,
+    runs,
+    layout: { version: 2, dataEnd: data.length },
+  };
 }
 
 /**
  * Writes every byte or throws. writev (like write) may write only part of its buffers when the
  * disk fills up, without an error: a block cut short must never be renamed into place.
  */
-async function writeFully(handle: StorageFile, buffers: readonly Buffer[]): Promise<void> {
-  let position = 0;
-  for (const buffer of buffers) {
+export async function writeFully(
+  handle: StorageFile,
+  buffers: readonly Uint8Array[],
+  start = 0,
+): Promise<void> {
+  let position = start;
+  for (const bytes of buffers) {
+    const buffer = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let done = 0; done < buffer.length;) {
       const bytesWritten = await handle.write(buffer, done, buffer.length - done, position);
       if (bytesWritten === 0) throw new Error(`short write at ${position} (disk full?)`);
@@ -108,46 +118,48 @@ function forEachChunk(
 }
 
 function encodeData(entries: readonly FlushEntry[]) {
-  let size = 0;
-  let values = 0;
   let chunkCount = 0;
+  let values = 0;
   for (const { head } of entries) {
-    forEachChunk(head, (_, __, count) => {
-      size += paddedChunkBytes(count);
-      chunkCount++;
-    });
+    forEachChunk(head, () => chunkCount++);
     values += head.length;
   }
-  const data = Buffer.from(new ArrayBuffer(size));
+  const encoded: Uint8Array[] = [];
   const table = new ChunkTable(Math.max(1, chunkCount));
   const runs: BlockRun[] = [];
   let offset = 0;
   for (const { id, head } of entries) {
     const first = table.length;
     forEachChunk(head, (summary, start, count) => {
-      const base = summary.minStamp;
-      const values = new Float64Array(data.buffer, offset, count);
-      const offsets = new Uint32Array(data.buffer, offset + count * 8, count);
-      for (let i = 0; i < count; i++) {
-        values[i] = head.values[start + i];
-        offsets[i] = head.stamps[start + i] - base;
-      }
-      table.push(summary, offset, checksum(data.subarray(offset, offset + chunkBytes(count))));
-      offset += paddedChunkBytes(count);
+      const bytes = encodeChunk(head.stamps, head.values, start, count);
+      table.push(summary, offset, checksum(bytes));
+      encoded.push(bytes);
+      offset += bytes.length;
     });
-    runs.push({ id, first, end: table.length });
+    runs.push({ id, first, end: table.length, lastStamp: head.lastStamp() });
   }
-  return { data, table, runs, values };
+  return { data: Buffer.concat(encoded, offset), table, runs, values };
 }
 
-function encodeIndex(table: ChunkTable, runs: readonly BlockRun[]): Buffer {
-  let size = 4;
-  for (const run of runs) size += 1 + run.id.length + 4 + (run.end - run.first) * SUMMARY_BYTES;
+/** The version 2 index (block-format.ts): the group header, then each entry and its summaries. */
+export function encodeIndex(
+  table: ChunkTable,
+  runs: readonly BlockRun[],
+  group: BlockGroup,
+): Buffer {
+  let size = 20 + 4 * group.replaced.length;
+  for (const run of runs) size += 1 + run.id.length + 8 + 4 + (run.end - run.first) * SUMMARY_BYTES;
   const buf = Buffer.alloc(size);
   let pos = buf.writeUInt32LE(runs.length, 0);
-  for (const { id, first, end } of runs) {
+  pos = buf.writeUInt32LE(group.first, pos);
+  pos = buf.writeUInt32LE(group.size, pos);
+  pos = buf.writeUInt32LE(group.order, pos);
+  pos = buf.writeUInt32LE(group.replaced.length, pos);
+  for (const seq of group.replaced) pos = buf.writeUInt32LE(seq, pos);
+  for (const { id, first, end, lastStamp } of runs) {
     pos = buf.writeUInt8(id.length, pos);
     pos += buf.write(id, pos, 'latin1');
+    pos = buf.writeDoubleLE(lastStamp, pos);
     pos = buf.writeUInt32LE(end - first, pos);
     for (let c = first; c < end; c++) {
       pos = buf.writeDoubleLE(table.minStamp[c], pos);

@@ -33,6 +33,8 @@ export type CommitterState = 'idle' | 'committing' | 'closing' | 'closed';
 export class GroupCommitter {
   private readonly logger = new Logger('FileManager');
   private state: CommitterState = 'idle';
+  /** Tasks to run between commits (runBetweenCommits). */
+  private readonly between: (() => Promise<void>)[] = [];
   private pending = new PendingBatch();
   private inCommit: PendingBatch | undefined;
   private drained: Promise<void> = Promise.resolve();
@@ -127,15 +129,29 @@ export class GroupCommitter {
    * resolved, did exactly that).
    */
   private async loop(): Promise<void> {
-    while (this.pending.count > 0) {
-      const batch = this.pending;
-      this.pending = new PendingBatch();
-      this.inCommit = batch;
-      await this.commit(batch);
-      this.inCommit = undefined;
-      await this.afterCommit();
+    while (this.pending.count > 0 || this.between.length > 0) {
+      if (this.pending.count > 0) {
+        const batch = this.pending;
+        this.pending = new PendingBatch();
+        this.inCommit = batch;
+        await this.commit(batch);
+        this.inCommit = undefined;
+        await this.afterCommit();
+      }
+      for (const task of this.between.splice(0)) await task();
     }
     this.stopLoop();
+  }
+
+  /**
+   * Runs `task` between two commits, as afterCommit runs (the WAL is not written meanwhile):
+   * now if no commit is running, else after the current one. For a flush that time asks for
+   * rather than the heads' size (retention: old values must reach a block to leave the disk).
+   */
+  runBetweenCommits(task: () => Promise<void>): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.between.push(task);
+    if (this.state === 'idle') this.startLoop();
   }
 
   /** Writes one batch and settles it: resolved once durable and applied, rejected if not stored. */

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { FlushEntry } from '../block/block-run';
+import type { BlockSequence } from '../block/block-sequence';
 import { WrittenBlock, writeBlock } from '../block/block-writer';
 import type { Clock } from '../clock';
 import { describeFsError } from '../io/fs-error';
@@ -27,8 +28,10 @@ export interface BlockFlusherOptions {
   blockDir: string;
   flushValues: number;
   retryMs: number;
-  /** The highest block number on disk: new blocks are numbered after it. */
-  lastBlockSeq: number;
+  /** Block numbers, shared with compaction. */
+  blockSeq: BlockSequence;
+  /** Called after each block is installed (compaction looks at the blocks again). */
+  onInstalled?: () => void;
 }
 
 /**
@@ -46,7 +49,6 @@ export class BlockFlusher {
   private frozen: FrozenSet | undefined;
   /** The background write-install-trim of `frozen`; never rejects. */
   private running: Promise<void> = Promise.resolve();
-  private blockSeq: number;
   /** No rotation before this time (ms, injected clock) after a failed one. */
   private rotateAfter = -Infinity;
   private closing = false;
@@ -58,13 +60,18 @@ export class BlockFlusher {
     private readonly fs: StorageFs,
     private readonly clock: Clock,
     private readonly options: BlockFlusherOptions,
-  ) {
-    this.blockSeq = options.lastBlockSeq;
-  }
+  ) {}
 
   /** Between commits: starts a flush if the heads are full and none is under way. Never throws. */
   async maybeFlush(): Promise<void> {
     if (this.frozen || this.closing || this.store.headValues < this.options.flushValues) return;
+    if (this.clock.now() < this.rotateAfter) return;
+    await this.freeze();
+  }
+
+  /** Between commits: flushes whatever the heads hold, unless a flush is under way. Never throws. */
+  async flushNow(): Promise<void> {
+    if (this.frozen || this.closing || this.store.headValues === 0) return;
     if (this.clock.now() < this.rotateAfter) return;
     await this.freeze();
   }
@@ -105,7 +112,7 @@ export class BlockFlusher {
       return false;
     }
     const set: FrozenSet = {
-      seq: ++this.blockSeq,
+      seq: this.options.blockSeq.next(),
       entries: this.store.freeze(),
       walCoveredUpTo,
       step: 'write',
@@ -122,6 +129,7 @@ export class BlockFlusher {
       await this.pause();
     }
     this.frozen = undefined;
+    this.options.onInstalled?.();
   }
 
   /** One try from the step the set has reached; true once it is installed and the WAL trimmed. */
@@ -140,7 +148,12 @@ export class BlockFlusher {
       const block = set.block as WrittenBlock; // written in the step before
       if (set.step === 'install') {
         const handle = await this.fs.open(block.path, 'read');
-        this.store.installBlock(handle, block.table, block.runs);
+        this.store.installBlock(handle, block.table, block.runs, block.layout, {
+          seq: set.seq,
+          order: set.seq,
+          path: block.path,
+          bytes: block.bytes,
+        });
         set.step = 'trim';
         this.logger.log(
           `flushed ${block.values} values of ${set.entries.length} metrics to ${block.path}`,

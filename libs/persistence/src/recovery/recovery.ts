@@ -2,8 +2,9 @@ import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { BLOCK_SUFFIX } from '../block/block-format';
 import { CorruptBlockError, openBlock } from '../block/block-reader';
+import type { OpenedBlock } from '../block/block-reader';
 import type { Clock } from '../clock';
-import { listSequenced } from '../fs-util';
+import { fsyncDirectory, listSequenced } from '../fs-util';
 import { describeFsError } from '../io/fs-error';
 import type { StorageFs } from '../io/storage-fs';
 import { SeriesStore } from '../series/series-store';
@@ -84,22 +85,74 @@ async function loadBlocks(
   for (const name of await fs.readdir(blockDir)) {
     if (name.endsWith('.tmp')) await fs.unlink(join(blockDir, name));
   }
-  let coveredUpTo = 0;
   let lastBlockSeq = 0;
+  const sound: SoundBlock[] = [];
   for (const { seq, path } of await listSequenced(blockDir, BLOCK_SUFFIX, fs)) {
     lastBlockSeq = Math.max(lastBlockSeq, seq);
-    let block;
     try {
-      block = await openBlock(path, fs);
+      sound.push({ seq, path, block: await openBlock(path, fs) });
     } catch (error) {
       // Only damage is set aside; an I/O error (EIO, EMFILE) fails start-up rather than hide data.
       if (!(error instanceof CorruptBlockError)) throw error;
       await fs.rename(path, `${path}.corrupt`);
       logger.error(`dropped corrupt block ${path} (${error.message}); kept as ${path}.corrupt`);
-      continue;
     }
-    store.installBlock(block.handle, block.table, block.runs);
+  }
+  const dropped = interruptedSwaps(sound, logger);
+  for (const { path, block } of sound.filter((b) => dropped.has(b.seq))) {
+    await block.handle.close();
+    await fs.unlink(path);
+  }
+  if (dropped.size > 0) await fsyncDirectory(blockDir, fs);
+  let coveredUpTo = 0;
+  for (const { seq, path, block } of sound.filter((b) => !dropped.has(b.seq))) {
+    store.installBlock(block.handle, block.table, block.runs, block.layout, {
+      seq,
+      order: block.group?.order ?? seq, // version 1: flush blocks, in number order
+      path,
+      bytes: block.bytes,
+    });
     coveredUpTo = Math.max(coveredUpTo, block.footer.walCoveredUpTo);
   }
   return { coveredUpTo, lastBlockSeq };
+}
+
+interface SoundBlock {
+  seq: number;
+  path: string;
+  block: OpenedBlock;
+}
+
+/**
+ * A compaction writes its outputs, each naming the whole group and the blocks it replaces, then
+ * removes those blocks. Killed in between, it left both on disk: with every output of the group
+ * present the swap is finished (the replaced blocks go), with some missing it is undone (the
+ * outputs go). Returns the numbers of the blocks to remove.
+ */
+function interruptedSwaps(blocks: readonly SoundBlock[], logger: Logger): Set<number> {
+  const present = new Set(blocks.map((b) => b.seq));
+  const groups = new Map<number, { size: number; replaced: number[]; members: number[] }>();
+  for (const { seq, block } of blocks) {
+    const group = block.group;
+    if (!group || group.replaced.length === 0) continue;
+    const entry = groups.get(group.first) ?? { ...group, members: [] };
+    entry.members.push(seq);
+    groups.set(group.first, entry);
+  }
+  const dropped = new Set<number>();
+  for (const { size, replaced, members } of groups.values()) {
+    const left = replaced.filter((seq) => present.has(seq));
+    if (left.length === 0) continue;
+    if (members.length === size) {
+      logger.warn(`finishing an interrupted compaction: blocks ${left.join(', ')} were replaced`);
+      for (const seq of left) dropped.add(seq);
+    } else {
+      logger.warn(
+        `undoing an interrupted compaction: ${members.length} of its ${size} new blocks ` +
+          `(${members.join(', ')}) were written; blocks ${left.join(', ')} stay`,
+      );
+      for (const seq of members) dropped.add(seq);
+    }
+  }
+  return dropped;
 }

@@ -34,6 +34,9 @@ export class RetentionPolicy {
    * it would make a node apply the stream again from the start.
    */
   appliesTo(id: string): boolean {
-    return id.charCodeAt(0) !== 0x23; // '#'
+    return retentionAppliesTo(id);
   }
 }
+
+/** RetentionPolicy.appliesTo as a plain function, for compaction's worker thread. */
+export const retentionAppliesTo = (id: string): boolean => id.charCodeAt(0) !== 0x23; // '#'

@@ -64,7 +64,13 @@ describe('SeriesScanner', () => {
   /** Freezes the heads and writes and installs them as a block (what a flush does). */
   async function flush(): Promise<void> {
     const written = await writeBlock(dir, ++blocks, store.freeze(), blocks, fs);
-    store.installBlock(await fs.open(written.path, 'read'), written.table, written.runs);
+    store.installBlock(
+      await fs.open(written.path, 'read'),
+      written.table,
+      written.runs,
+      written.layout,
+      { seq: blocks, order: blocks, path: written.path, bytes: written.bytes },
+    );
   }
 
   async function scan(series: Series, from: number, to: number, summaries = false) {

@@ -86,7 +86,13 @@ export class SeriesScanner {
       ) {
         j++;
       }
-      const chunks = await readChunks(this.store.blockFiles[block], table, i, j);
+      const chunks = await readChunks(
+        this.store.blockFiles[block],
+        table,
+        i,
+        j,
+        this.store.blockLayouts[block],
+      );
       for (const chunk of chunks)
         await this.addRaw(chunk.stamps, chunk.values, 0, chunk.stamps.length);
       i = j;

@@ -13,8 +13,10 @@ export class Series {
    * The metric's chunks in block files, oldest first, as quadruples: block number, first row and
    * end row (exclusive) in that block's chunk table, and the row of the run's own summary in the
    * block's run summaries (-1 for a run too short to have one). A block holds one run per metric.
+   * Sorted by time. Replaced, never changed in place, when blocks are swapped (a scan holds on
+   * to the array it started with).
    */
-  readonly blockRuns: number[] = [];
+  blockRuns: number[] = [];
   /** The head frozen by a running flush: durable in the WAL, being written to a block. */
   flushing: HeadSeries | null = null;
   /** Values durable in the WAL and not yet in a block; null when there are none. */

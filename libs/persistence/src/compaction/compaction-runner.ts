@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { StorageFs } from '../io/storage-fs';
+import { runCompaction } from './compaction-job';
+import type { CompactionResult, CompactionTask } from './compaction-job';
+
+/** Where compaction jobs run. */
+export interface CompactionRunner {
+  /** Words for the start-up log line. */
+  readonly where: string;
+  run(task: CompactionTask): Promise<CompactionResult>;
+  /** Stops the job under way, if any (its outputs are left for recovery to undo), and the thread. */
+  close(): Promise<void>;
+}
+
+/**
+ * On the event loop, through the injected StorageFs: for the unit tests, which inject faults and
+ * read the TypeScript sources (there is no built worker script there).
+ */
+export class InlineCompactionRunner implements CompactionRunner {
+  readonly where = 'on the event loop (no worker script given)';
+
+  constructor(private readonly fs: StorageFs) {}
+
+  run(task: CompactionTask): Promise<CompactionResult> {
+    return runCompaction(task, this.fs);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * One long-lived worker thread (node:worker_threads) running one job at a time, so that
+ * decoding and encoding whole blocks never holds up ingest or queries. Not a pool such as
+ * Piscina: there is only ever one job, the thread must be terminable at shutdown, and the worker
+ * is a bundled script (compaction-worker.ts) that speaks plain messages.
+ */
+export class WorkerCompactionRunner implements CompactionRunner {
+  readonly where: string;
+  private worker: Worker | undefined;
+  private pending:
+    { resolve: (r: CompactionResult) => void; reject: (e: Error) => void } | undefined;
+
+  constructor(private readonly script: string) {
+    if (!existsSync(script)) throw new Error(`compaction worker script ${script} is missing`);
+    this.where = `in a worker thread (${script})`;
+  }
+
+  run(task: CompactionTask): Promise<CompactionResult> {
+    if (this.pending) return Promise.reject(new Error('a compaction job is already running'));
+    const worker = this.start();
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      worker.postMessage(task);
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.settle(new Error('compaction stopped for shutdown'));
+    await worker?.terminate();
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.script);
+    worker.unref(); // an idle compaction thread never keeps the process alive
+    worker.on('message', (reply: { result?: CompactionResult; error?: string }) => {
+      if (reply.error !== undefined) this.settle(new Error(reply.error));
+      else this.settle(undefined, reply.result);
+    });
+    worker.on('error', (error) => this.settle(error));
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = undefined;
+      this.settle(new Error(`compaction worker exited with code ${code}`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(error: Error | undefined, result?: CompactionResult): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending) return;
+    if (error) pending.reject(error);
+    else pending.resolve(result as CompactionResult);
+  }
+}
