@@ -50,9 +50,11 @@ type StorageState = 'new' | 'open' | 'closed';
  * Durable per-metric storage. LOG values are group-committed to a write-ahead log (one write and
  * one fdatasync for every value waiting, across all metrics), then kept in memory heads; when the
  * heads hold `flushValues` values they are written as one immutable block file and the WAL
- * segments they came from are removed. This class only wires the parts together: the data
- * directory lock, recovery, the GroupCommitter and the BlockFlusher. See
- * libs/persistence/README.md for the design and what each I/O failure does.
+ * segments they came from are removed; the Compactor merges blocks and enforces retention. This
+ * class only wires the parts together: the data directory lock, recovery, the GroupCommitter,
+ * the BlockFlusher and the Compactor (over 200 lines for that wiring and the public API each
+ * part is reached through). See libs/persistence/README.md for the design and what each I/O
+ * failure does.
  */
 @Injectable()
 export class FileManager implements OnModuleInit, OnApplicationShutdown {

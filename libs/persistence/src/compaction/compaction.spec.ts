@@ -2,6 +2,7 @@
  * Compaction through FileManager on real files (compaction/ parts run inline here; the e2e tests
  * run the built worker thread): merging, retention on disk, metrics kept without values, an
  * interrupted swap at each step, a thousand flush-and-restart cycles, and a version 1 directory.
+ * Over 200 lines because each case needs a whole store on disk and its restarts.
  */
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
