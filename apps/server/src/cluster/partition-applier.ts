@@ -9,6 +9,8 @@ import { VALUES_STREAM, valuesSubject } from './cluster-resources';
 
 /** A failed apply (storage error) is retried from the checkpoint after this pause. */
 const RETRY_MS = 1000;
+/** How long stop() waits for the reading loop to end (a storage write, a NATS call). */
+const STOP_WAIT_MS = 10_000;
 
 /**
  * The metric that records, in the same WAL record as a message's values, the stream sequence
@@ -37,6 +39,8 @@ export class PartitionApplier {
   private messages: ConsumerMessages | undefined;
   private consumerName: string | undefined;
   private waiters: Array<{ seq: number; resolve: (ok: boolean) => void }> = [];
+  /** The reading loop (run()); settles once it stopped and its last write is done. */
+  private running: Promise<void> = Promise.resolve();
 
   constructor(
     readonly partition: number,
@@ -53,7 +57,7 @@ export class PartitionApplier {
   start(): void {
     if (this.state !== 'idle') return;
     this.state = 'consuming';
-    void this.run();
+    this.running = this.run();
   }
 
   /** Resolves true once every message up to `seq` is applied, false at the deadline or on stop. */
@@ -70,10 +74,24 @@ export class PartitionApplier {
     });
   }
 
+  /**
+   * Stops reading and waits for the batch being written: a new owner term on this node reads the
+   * checkpoint next, and a write landing after that read would apply its messages twice (seen:
+   * a lease lost and taken back during a NATS outage stored three values twice).
+   */
   async stop(): Promise<void> {
     this.state = 'stopped';
     for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
     await this.closeConsumer();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      this.running.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (gaveUp) {
+      this.logger.warn(`partition ${this.partition}: applier still busy after ${STOP_WAIT_MS} ms`);
+    }
   }
 
   private async run(): Promise<void> {
