@@ -3,7 +3,7 @@
 //
 //   npm run bench                      (= npm run build && node bench/run.mjs)
 //   node bench/run.mjs [--only pipelined,reqresp,oneshot,many,many100k,query,query10m,ingestquery,
-//                              alerts,restart,cluster] [--duration 3] [--warmup 0.5] [--threads 2]
+//                              alerts,restart,lifecycle,cluster] [--duration 3] [--warmup 0.5] [--threads 2]
 //                      [--query-values 1000000] [--big-query-values 10000000]
 //                      [--preload-timeout S] [--alert-duration 12] [--rounds 3]
 //
@@ -22,6 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { alertScenario } from './alert-scenario.mjs';
 import { clusterScenario } from './cluster-scenario.mjs';
+import { lifecycleScenario } from './lifecycle-scenario.mjs';
 import { Bench } from './harness.mjs';
 import { fmtInt, fmtMb, fmtRatio, log } from './report.mjs';
 import {
@@ -54,6 +55,7 @@ const SCENARIOS = [
   'ingestquery',
   'alerts',
   'restart',
+  'lifecycle',
   'cluster',
 ];
 const MANY_IDS = 10_000;
@@ -248,6 +250,7 @@ async function main() {
   const firstPulseRss = alive(bench.pulse) ? peakRssMb(bench.pulse) : NaN;
   bench.noteDeaths([bench.pulse, bench.sink, bench.floor]);
   if (has('restart')) await restart(bench);
+  if (has('lifecycle')) await lifecycleScenario(bench);
   if (has('cluster')) await clusterScenario(bench);
   await finish(firstPulseRss);
 

@@ -1,6 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { MetricsService } from '@app/metrics';
-import { AlertRuleStore, FileManager } from '@app/persistence';
+import { AlertRuleStore, FileManager, RetentionPolicy } from '@app/persistence';
 import type { Clock } from '@app/persistence';
 import { FaultyFs } from '@app/persistence/testing/faulty-fs';
 import { readFile } from 'node:fs/promises';
@@ -19,8 +19,13 @@ export class ManualClock implements Clock {
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 /** A monitor over real storage in a temporary directory; the rule store's calls go through `fs`. */
-export async function startMonitor(dir: string, clock: ManualClock, fs = new FaultyFs()) {
-  const options = { dataDir: dir, durability: 'os' as const, flushValues: 1_000_000 };
+export async function startMonitor(
+  dir: string,
+  clock: ManualClock,
+  fs = new FaultyFs(),
+  retention = RetentionPolicy.keepEverything,
+) {
+  const options = { dataDir: dir, durability: 'os' as const, flushValues: 1_000_000, retention };
   const files = new FileManager(options, clock);
   await files.onModuleInit();
   const store = new AlertRuleStore(options, fs);
