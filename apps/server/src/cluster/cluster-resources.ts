@@ -1,3 +1,4 @@
+import type { Logger } from '@nestjs/common';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
@@ -37,30 +38,46 @@ export interface ClusterResources {
 export class ClusterSetupError extends Error {}
 
 /**
- * Creates the stream and buckets if they are absent (the first node of a cluster does) and
- * checks the partition count every node must share.
+ * Checks the partition count every node must share, then creates the streams and buckets if
+ * they are absent (the first node of a cluster does). The streams keep messages for
+ * PULSE_RETENTION: a node that rebuilds its store needs nothing older, and a changed retention
+ * is applied to them at the next start (the node started last sets it: give every node the same).
  */
 export async function openClusterResources(
   nc: NatsConnection,
   config: ClusterConfig,
+  logger?: Logger,
 ): Promise<ClusterResources> {
   const jsm = await jetstreamManager(nc);
+  const kvm = new Kvm(nc);
+  const meta = await openBucket(kvm, META_BUCKET, { replicas: config.replicas, history: 1 });
+  await checkPartitions(meta, config);
+  const maxAge = config.retentionMs * 1e6; // nanoseconds; 0: no limit
+  // The duplicate window may not exceed max_age (only a retention under 2 minutes meets it).
+  const duplicateWindow = maxAge > 0 ? Math.min(DUPLICATE_WINDOW_NS, maxAge) : DUPLICATE_WINDOW_NS;
   for (const [name, subjects] of [
     [VALUES_STREAM, ['pulse.values.*']],
     [ALERTS_STREAM, [ALERTS_SUBJECT]],
   ] as const) {
-    if (await jsm.streams.info(name).catch(() => undefined)) continue;
-    await jsm.streams.add({
-      name,
-      subjects: [...subjects],
-      num_replicas: config.replicas,
-      storage: StorageType.File,
-      duplicate_window: DUPLICATE_WINDOW_NS,
-    });
+    const info = await jsm.streams.info(name).catch(() => undefined);
+    if (!info) {
+      await jsm.streams.add({
+        name,
+        subjects: [...subjects],
+        num_replicas: config.replicas,
+        storage: StorageType.File,
+        duplicate_window: duplicateWindow,
+        max_age: maxAge,
+      });
+    } else if (info.config.max_age !== maxAge) {
+      await jsm.streams.update(name, {
+        ...info.config,
+        max_age: maxAge,
+        duplicate_window: duplicateWindow,
+      });
+      logger?.log(`stream ${name} now keeps messages for ${describeAge(config.retentionMs)}`);
+    }
   }
-  const kvm = new Kvm(nc);
-  const meta = await openBucket(kvm, META_BUCKET, { replicas: config.replicas, history: 1 });
-  await checkPartitions(meta, config);
   const ttl = { replicas: config.replicas, history: 1, ttl: config.leaseMs };
   return {
     js: jetstream(nc),
@@ -70,6 +87,8 @@ export async function openClusterResources(
     rules: await openBucket(kvm, RULES_BUCKET, { replicas: config.replicas, history: 1 }),
   };
 }
+
+const describeAge = (ms: number): string => (ms > 0 ? `${ms / 1000} s` : 'ever');
 
 /** Creates the bucket, or opens it as the first node made it (its settings then win). */
 async function openBucket(

@@ -75,7 +75,7 @@ export class ClusterService
     const { servers, nodeId, partitions, replicas, leaseMs } = this.config;
     const nc = await connectNats(this.config, this.logger);
     this.nc = nc;
-    const resources = await openClusterResources(nc, this.config);
+    const resources = await openClusterResources(nc, this.config, this.logger);
     this.publisher = new ValuePublisher(
       resources.js,
       partitions,

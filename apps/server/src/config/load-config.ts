@@ -67,5 +67,6 @@ function toClusterConfig(s: PulseEnvironment): ClusterConfig | undefined {
     partitions: s.PULSE_CLUSTER_PARTITIONS,
     replicas: s.PULSE_CLUSTER_REPLICAS,
     leaseMs: s.PULSE_CLUSTER_LEASE_SECONDS * 1000,
+    retentionMs: parseDuration(s.PULSE_RETENTION) as number,
   };
 }

@@ -33,6 +33,8 @@ export interface ClusterConfig {
   partitions: number;
   replicas: number;
   leaseMs: number;
+  /** PULSE_RETENTION: also how long the JetStream streams keep messages (0: for ever). */
+  retentionMs: number;
 }
 
 export const SERVER_CONFIG = Symbol('SERVER_CONFIG');
