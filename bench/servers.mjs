@@ -33,6 +33,8 @@ export function pulseEnv(dataDir, more = {}) {
     ...process.env,
     PULSE_HOST: '127.0.0.1',
     PULSE_PORT: '0',
+    PULSE_HTTP_HOST: '127.0.0.1',
+    PULSE_HTTP_PORT: '0',
     PULSE_DATA_DIR: dataDir,
     PULSE_DURABILITY: 'fsync',
     PULSE_LOG_LEVEL: 'log',

@@ -6,6 +6,8 @@
 #   docker.io                    the Docker engine for the container tests (npm run test:docker)
 #   debootstrap, busybox-static  local base images, where no image registry is reachable
 #   nats-server                  the NATS JetStream cluster of the cluster-mode e2e tests
+#   prometheus                   scrapes Pulse's /metrics in the observability e2e test
+#   prometheus-alertmanager      receives Pulse's alert notifications (issue 14)
 # As root on Debian, apt-get installs what is missing. Otherwise it prints the command to run,
 # and the tests that need a missing tool say they were skipped (under CI=true they fail).
 set -euo pipefail
@@ -16,6 +18,8 @@ command -v docker-compose >/dev/null || missing+=(docker-compose)
 { command -v dockerd >/dev/null && command -v docker >/dev/null; } || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v nats-server >/dev/null || missing+=(nats-server)
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 busybox_linkage=$(ldd "$(command -v busybox || echo /nonexistent)" 2>&1 || true)
 [[ $busybox_linkage == *'not a dynamic executable'* ]] || missing+=(busybox-static)
 

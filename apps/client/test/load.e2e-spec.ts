@@ -145,7 +145,7 @@ describe('client load mode across server restarts (e2e)', () => {
   it('backs off while the server is down, reconnects, and accounts for every LOG', async () => {
     const port = await freePort();
     const dataDir = await freshDataDir();
-    const serverEnv = { PULSE_PORT: String(port) };
+    const serverEnv = { PULSE_PORT: String(port), PULSE_HTTP_PORT: '0' };
     const client = ClientProcess.start([
       '--port',
       String(port),

@@ -9,6 +9,9 @@ import { LOG_LEVELS } from './config/pulse-environment';
 import { ServerConfig } from './config/server-config';
 import { ServerModule } from './server.module';
 import { LineTransportServer } from './transport/line-transport.server';
+import { HttpListenError } from './bootstrap/startup-error';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
 
 /** Levels at and above the configured one (Nest takes the list of levels to print). */
 const levelsFrom = (level: ServerConfig['logLevel']): LogLevel[] =>
@@ -24,18 +27,50 @@ async function bootstrap(config: ServerConfig): Promise<void> {
     idleTimeoutMs: config.idleTimeoutMs,
     drainTimeoutMs: config.drainTimeoutMs,
   });
-  const app = await NestFactory.createMicroservice(ServerModule.register(config), {
-    strategy: transport,
-    // Colours only on a terminal: container logs and files get plain text.
-    logger: new PulseLogger('Pulse', {
-      logLevels: levelsFrom(config.logLevel),
-      colors: Boolean(process.stdout.isTTY),
-    }),
+  const module = ServerModule.register(config, { transport });
+  // Colours only on a terminal: container logs and files get plain text.
+  const logger = new PulseLogger('Pulse', {
+    logLevels: levelsFrom(config.logLevel),
+    colors: Boolean(process.stdout.isTTY),
+  });
+  if (!config.http) {
+    const app = await NestFactory.createMicroservice(module, {
+      strategy: transport,
+      logger,
+      abortOnError: false,
+    });
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+    exitOnSecondSignal();
+    await app.listen();
+    return;
+  }
+  // A hybrid application: Fastify's HTTP adapter (health, metrics) plus the line protocol's
+  // transport strategy; closing the app closes both, then storage (Nest's shutdown order).
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), {
+    logger,
     abortOnError: false,
   });
+  app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   exitOnSecondSignal();
-  await app.listen();
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onClose', async () => Logger.log('closed the HTTP listener', 'HttpListener'));
+  // Storage is recovered (module init) before the protocol port opens, as without HTTP.
+  await app.init();
+  await app.startAllMicroservices();
+  const { host, port } = config.http;
+  try {
+    await app.listen(port, host);
+  } catch (error) {
+    throw new HttpListenError(error, host, port);
+  }
+  const address = app.getHttpServer().address() as AddressInfo;
+  Logger.log(
+    `HTTP on ${address.address}:${address.port} (/healthz, /readyz, /metrics)`,
+    'HttpListener',
+  );
 }
 
 /**

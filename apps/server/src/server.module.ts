@@ -10,11 +10,14 @@ import { AlertsController } from './alerts/alerts.controller';
 import { ClusterService } from './cluster/cluster.service';
 import { METRICS_COMMANDS } from './metrics/metrics-commands';
 import { MetricsController } from './metrics/metrics.controller';
+import { HttpEndpointsController } from './observability/http-endpoints.controller';
+import { SERVER_RUNTIME } from './observability/server-runtime';
+import type { ServerRuntime } from './observability/server-runtime';
 
 /** Root module: the validated configuration, storage, the scheduler and the command controllers. */
 @Module({})
 export class ServerModule {
-  static register(config: ServerConfig): DynamicModule {
+  static register(config: ServerConfig, runtime: ServerRuntime = {}): DynamicModule {
     return {
       module: ServerModule,
       imports: [
@@ -39,7 +42,7 @@ export class ServerModule {
         MetricsModule.register({ timeZone: config.timeZone }),
         ScheduleModule.forRoot(),
       ],
-      controllers: [MetricsController, AlertsController],
+      controllers: [MetricsController, AlertsController, HttpEndpointsController],
       providers: [
         AlertMonitor,
         // Cluster mode (PULSE_NATS_SERVERS): LOG, QUERY and NEW-ALERT go through the cluster.
@@ -49,6 +52,7 @@ export class ServerModule {
           useExisting: config.cluster ? ClusterService : MetricsService,
         },
         { provide: ALERT_COMMANDS, useExisting: config.cluster ? ClusterService : AlertMonitor },
+        { provide: SERVER_RUNTIME, useValue: runtime },
         {
           provide: SERVER_CONFIG,
           useFactory: (configService: ConfigService) =>

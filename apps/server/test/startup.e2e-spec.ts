@@ -31,7 +31,7 @@ function startExpectingFailure(env: Record<string, string>, uid?: number): Promi
     Object.entries(process.env).filter(([name]) => !name.startsWith('PULSE_')),
   );
   const child = spawn(process.execPath, [...SERVER_NODE_ARGS, SERVER_ENTRY], {
-    env: { ...inherited, PULSE_HOST: '127.0.0.1', PULSE_PORT: '0', ...env },
+    env: { ...inherited, PULSE_HOST: '127.0.0.1', PULSE_PORT: '0', PULSE_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
     ...(uid === undefined ? {} : { uid, gid: uid }),
   });

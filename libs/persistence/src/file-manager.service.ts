@@ -9,6 +9,7 @@ import {
 import { join, resolve } from 'node:path';
 import { CLOCK, systemClock } from './clock';
 import type { Clock } from './clock';
+import type { CommitStats } from './commit/commit-stats';
 import { GroupCommitter } from './commit/group-committer';
 import { BlockSequence } from './block/block-sequence';
 import { Compactor } from './compaction/compactor';
@@ -38,6 +39,18 @@ import {
 } from './storage-options';
 import type { StorageOptions } from './storage-options';
 import { WriteAheadLog } from './wal/write-ahead-log';
+
+/** Storage's figures for /metrics (FileManager.stats). */
+export interface StorageStats {
+  open: boolean;
+  metrics: number;
+  headValues: number;
+  blocks: number;
+  blockBytes: number;
+  openBlockFiles: number;
+  compactions: number;
+  commits: CommitStats | undefined;
+}
 
 /**
  * - new: constructed, nothing opened.
@@ -146,6 +159,21 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   async compactNow(): Promise<void> {
     this.compactor?.wake();
     await this.compactor?.settled();
+  }
+
+  /** What /metrics reports of storage: read at scrape time, never on the write path. */
+  stats(): StorageStats {
+    const installed = this.store.installedBlocks();
+    return {
+      open: this.state === 'open',
+      metrics: this.store.size,
+      headValues: this.store.headValues,
+      blocks: installed.length,
+      blockBytes: installed.reduce((sum, b) => sum + b.block.bytes, 0),
+      openBlockFiles: this.store.openBlockFiles,
+      compactions: this.compactor?.jobsDone ?? 0,
+      commits: this.committer?.stats,
+    };
   }
 
   /** Block files in place and open (the bound compaction keeps). */

@@ -1,6 +1,8 @@
 export { CLOCK, systemClock } from './clock';
 export type { Clock } from './clock';
 export { FileManager } from './file-manager.service';
+export type { StorageStats } from './file-manager.service';
+export type { BucketCounts, CommitStats } from './commit/commit-stats';
 export { RetentionPolicy } from './retention/retention-policy';
 export { PersistenceModule } from './persistence.module';
 export { DEFAULT_FLUSH_VALUES, STORAGE_OPTIONS } from './storage-options';

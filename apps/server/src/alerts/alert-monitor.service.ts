@@ -31,6 +31,13 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger(AlertMonitor.name);
   private readonly checker: AlertChecker;
   private running: Promise<AlertCheckReport> | undefined;
+  /** For /metrics: checks done, the last one's duration and the rules it found firing. */
+  readonly stats = { checks: 0, lastCheckSeconds: 0, lastFiring: 0 };
+
+  /** Rules registered on this node. */
+  get ruleCount(): number {
+    return this.store.all().length;
+  }
   private stopping = false;
 
   constructor(
@@ -100,7 +107,16 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
       this.logger.warn('alert check skipped: the previous check is still running');
       return Promise.resolve(undefined);
     }
-    const running = this.checker.run(() => this.stopping).finally(() => (this.running = undefined));
+    const started = performance.now();
+    const running = this.checker
+      .run(() => this.stopping)
+      .then((report) => {
+        this.stats.checks++;
+        this.stats.lastCheckSeconds = (performance.now() - started) / 1000;
+        this.stats.lastFiring = report?.fired.length ?? 0;
+        return report;
+      })
+      .finally(() => (this.running = undefined));
     this.running = running;
     return running;
   }

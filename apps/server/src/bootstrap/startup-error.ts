@@ -18,6 +18,22 @@ const isSystemError = (error: unknown): error is SystemError =>
 const causeOf = (error: SystemError): string =>
   error.message.replace(/^[A-Z_]+: /, '').replace(/, \w+ '.*'$/, '');
 
+/** The HTTP listener could not open: one line naming PULSE_HTTP_HOST/PULSE_HTTP_PORT. */
+export class HttpListenError extends Error {
+  constructor(cause: unknown, host: string, port: number) {
+    const code = (cause as Partial<SystemError>)?.code ?? '';
+    const what =
+      code === 'EADDRINUSE'
+        ? 'is already in use'
+        : code === 'EACCES'
+          ? 'needs privileges (ports below 1024)'
+          : `cannot be listened on: ${oneLine(messageOf(cause))}`;
+    super(`PULSE_HTTP_PORT ${port} on PULSE_HTTP_HOST ${host} ${what}${code ? ` (${code})` : ''}`, {
+      cause,
+    });
+  }
+}
+
 const RESOLVE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'ENODATA']);
 
 /**
@@ -27,6 +43,7 @@ const RESOLVE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME
  */
 export function describeStartupError(error: unknown, config: ServerConfig | undefined): string {
   if (error instanceof ConfigError || !config) return oneLine(messageOf(error));
+  if (error instanceof HttpListenError) return error.message;
   if (isSystemError(error)) {
     const known = describeListenError(error, config) ?? describeDataDirError(error, config);
     if (known) return known;

@@ -156,6 +156,13 @@ export class ClusterService
     return this.queries.query(commands);
   }
 
+  /** Why this node cannot serve yet (for /readyz), or undefined when it can. */
+  notReadyBecause(): string | undefined {
+    if (this.state !== 'running') return `cluster mode is ${this.state}`;
+    if (!this.nc || this.nc.isClosed()) return 'the NATS connection is closed';
+    return undefined;
+  }
+
   /**
    * After the transport drained its clients (Nest closes it first) and before storage closes:
    * hand the partitions over, stop applying, close the connection; one line per step.

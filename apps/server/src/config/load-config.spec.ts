@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       retentionMs: 30 * 86_400_000,
       retentionBytes: 0,
       compactionIntervalMs: 600_000,
+      http: { host: '0.0.0.0', port: 7071 },
       timeZone: 'UTC',
       logLevel: 'log',
     });
@@ -74,6 +75,8 @@ describe('loadConfig', () => {
     ['PULSE_RETENTION', 'forever'],
     ['PULSE_RETENTION_BYTES', '2 potatoes'],
     ['PULSE_COMPACTION_SECONDS', '0'],
+    ['PULSE_HTTP_PORT', 'on'],
+    ['PULSE_HTTP_PORT', '70000'],
   ])('rejects %s=%s with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}="${value}"`));

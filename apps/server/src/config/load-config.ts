@@ -51,6 +51,10 @@ function toServerConfig(s: PulseEnvironment): ServerConfig {
     compactionIntervalMs: s.PULSE_COMPACTION_SECONDS * 1000,
     timeZone: s.PULSE_TZ,
     logLevel: s.PULSE_LOG_LEVEL,
+    http:
+      s.PULSE_HTTP_PORT === 'off'
+        ? undefined
+        : { host: s.PULSE_HTTP_HOST || s.PULSE_HOST, port: Number(s.PULSE_HTTP_PORT) },
     cluster: toClusterConfig(s),
   };
 }

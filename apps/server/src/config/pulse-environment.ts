@@ -38,6 +38,17 @@ export class PulseEnvironment {
   @IsNotEmpty()
   PULSE_DATA_DIR: string = './data';
 
+  /** The HTTP listener (health, /metrics): its address (empty: PULSE_HOST's); port `off`: none. */
+  @IsString()
+  PULSE_HTTP_HOST: string = '';
+
+  @Type(() => String) // a YAML file may give it as a number
+  @IsString()
+  @Matches(/^(off|\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/, {
+    message: 'PULSE_HTTP_PORT must be a port (0 picks a free one) or off',
+  })
+  PULSE_HTTP_PORT: string = '7071';
+
   @Type(() => Number)
   @IsNumber()
   @IsPositive()

@@ -23,6 +23,8 @@ export interface ServerConfig {
   compactionWorkerScript?: string;
   timeZone: string;
   logLevel: LogLevelSetting;
+  /** The HTTP listener (PULSE_HTTP_HOST, PULSE_HTTP_PORT); undefined: off. */
+  http?: { host: string; port: number };
   /** Cluster mode on NATS JetStream; undefined: single node (PULSE_NATS_SERVERS empty). */
   cluster?: ClusterConfig;
 }

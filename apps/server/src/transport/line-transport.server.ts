@@ -8,6 +8,7 @@ import { CONNECTION_WINDOW, LineConnection } from './line-connection';
 import { LineContext } from './line-context';
 import { LinePatternExtras, LineRoute, LineRouter } from './line-route';
 import { refuseBusy } from './refuse-busy';
+import { CommandStats } from '../observability/command-stats';
 import { InFlightCounter } from './run-pipeline';
 import { TransportOptions } from './transport-options';
 
@@ -42,8 +43,22 @@ export class LineTransportServer
   /** One route per verb with a handler, made on first use from the handler's metadata. */
   private readonly routes = new Map<string, LineRoute>();
 
-  constructor(private readonly options: TransportOptions) {
+  constructor(
+    private readonly options: TransportOptions,
+    /** Replies and refusals, for /metrics. */
+    readonly stats = new CommandStats(),
+  ) {
     super();
+  }
+
+  /** Open connections (not counting the refused ones lingering). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Listening for connections (between listen and close). */
+  get isListening(): boolean {
+    return this.server?.listening ?? false;
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -93,7 +108,9 @@ export class LineTransportServer
     commands: string[][],
   ): Promise<unknown> {
     const result: unknown = await handler(commands, new LineContext([verb]));
-    return lastValueFrom(this.transformToObservable(result));
+    const replies: unknown = await lastValueFrom(this.transformToObservable(result));
+    this.stats.count(verb, replies);
+    return replies;
   }
 
   /** Stops accepting, answers what was read (within the drain timeout), then closes. */
@@ -146,6 +163,7 @@ export class LineTransportServer
   private accept(socket: Socket): void {
     if (this.connections.size >= this.options.maxConnections) {
       this.refused.add(socket);
+      this.stats.connectionsRefused++;
       socket.once('close', () => this.refused.delete(socket));
       refuseBusy(socket);
       return;

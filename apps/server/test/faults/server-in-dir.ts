@@ -40,6 +40,7 @@ export class ServerInDir {
         ...inherited,
         PULSE_HOST: '127.0.0.1',
         PULSE_PORT: '0',
+        PULSE_HTTP_PORT: '0',
         PULSE_DATA_DIR: dataDir,
         ...env,
       },

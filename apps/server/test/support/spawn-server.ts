@@ -57,6 +57,8 @@ function serverEnv(dataDir: string, overrides: Record<string, string> = {}): Nod
     ...inherited,
     PULSE_HOST: '127.0.0.1',
     PULSE_PORT: '0',
+    PULSE_HTTP_HOST: '127.0.0.1',
+    PULSE_HTTP_PORT: '0',
     PULSE_DATA_DIR: dataDir,
     ...overrides,
   };

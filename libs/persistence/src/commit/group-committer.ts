@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { CommitStats } from './commit-stats';
 import { Logger } from '@nestjs/common';
 import { describeFsError } from '../io/fs-error';
 import { PendingBatch } from '../series/pending-batch';
@@ -35,6 +37,8 @@ export class GroupCommitter {
   private state: CommitterState = 'idle';
   /** Tasks to run between commits (runBetweenCommits). */
   private readonly between: (() => Promise<void>)[] = [];
+  /** Commit durations and sizes, read by the server's /metrics. */
+  readonly stats = new CommitStats();
   private pending = new PendingBatch();
   private inCommit: PendingBatch | undefined;
   private drained: Promise<void> = Promise.resolve();
@@ -156,6 +160,7 @@ export class GroupCommitter {
 
   /** Writes one batch and settles it: resolved once durable and applied, rejected if not stored. */
   private async commit(batch: PendingBatch): Promise<void> {
+    const started = performance.now();
     try {
       // Without fsync a write only copies to the page cache: always cheaper inline.
       const inline = this.alwaysInline || batch.count >= INLINE_COMMIT_VALUES;
@@ -163,10 +168,13 @@ export class GroupCommitter {
       await this.wal.append(encodeWalRecord(batch.toWal()), inline);
     } catch (error) {
       this.logger.error(`could not store ${batch.count} values: ${describeFsError(error)}`);
+      this.stats.failed++;
       batch.reject(error);
       return;
     }
     this.store.apply(batch.series, batch.stamps, batch.values, batch.count);
+    this.stats.seconds.observe((performance.now() - started) / 1000);
+    this.stats.values.observe(batch.count);
     batch.resolve();
   }
 }

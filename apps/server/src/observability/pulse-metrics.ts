@@ -1,0 +1,181 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BucketCounts, StorageStats } from '@app/persistence';
+import { COUNTED_VERBS, REPLY_CLASSES } from './command-stats';
+import type { CommandStats } from './command-stats';
+
+/** What the metrics are read from, each at scrape time. */
+export interface MetricSources {
+  commands: CommandStats;
+  connections: () => { open: number; inFlight: number };
+  storage: () => StorageStats;
+  alerts: () => { rules: number; checks: number; lastCheckSeconds: number; lastFiring: number };
+}
+
+/**
+ * Pulse's Prometheus metrics (prom-client): the default process metrics plus Pulse's own, every
+ * one computed in a `collect` callback from counters the server keeps anyway, so that the
+ * command path pays no more than an increment (README, Observability, lists them all).
+ */
+export function pulseMetrics(sources: MetricSources): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  new Counter({
+    name: 'pulse_values_acknowledged_total',
+    help: 'LOG commands answered 201: values stored',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.commands.valuesAcknowledged);
+    },
+  });
+  new Counter({
+    name: 'pulse_commands_total',
+    help: 'Commands answered, by verb and reply class',
+    labelNames: ['verb', 'class'],
+    registers,
+    collect() {
+      this.reset();
+      for (const verb of COUNTED_VERBS) {
+        const counts = sources.commands.replies.get(verb) as Float64Array;
+        REPLY_CLASSES.forEach((cls, i) => this.inc({ verb, class: cls }, counts[i]));
+      }
+    },
+  });
+  new Counter({
+    name: 'pulse_connections_refused_total',
+    help: 'Connections answered 503 at accept (PULSE_MAX_CONNECTIONS)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.commands.connectionsRefused);
+    },
+  });
+  gauge(
+    registers,
+    'pulse_connections_open',
+    'Open protocol connections',
+    () => sources.connections().open,
+  );
+  gauge(
+    registers,
+    'pulse_commands_in_flight',
+    'Commands read and not yet answered',
+    () => sources.connections().inFlight,
+  );
+  gauge(registers, 'pulse_metrics', 'Metrics known to storage', () => sources.storage().metrics);
+  gauge(
+    registers,
+    'pulse_storage_head_values',
+    'Values in memory heads (not yet in a block)',
+    () => sources.storage().headValues,
+  );
+  gauge(registers, 'pulse_storage_blocks', 'Block files in place', () => sources.storage().blocks);
+  gauge(
+    registers,
+    'pulse_storage_block_bytes',
+    'Bytes of the block files in place',
+    () => sources.storage().blockBytes,
+  );
+  gauge(
+    registers,
+    'pulse_storage_open_block_files',
+    'Block files held open',
+    () => sources.storage().openBlockFiles,
+  );
+  new Counter({
+    name: 'pulse_compactions_total',
+    help: 'Compaction jobs done (merges, splits, retention rewrites, deletions)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.storage().compactions);
+    },
+  });
+  registry.registerMetric(
+    bucketHistogram(
+      'pulse_commit_seconds',
+      'Duration of a group commit (WAL write to visible)',
+      () => sources.storage().commits?.seconds,
+    ),
+  );
+  registry.registerMetric(
+    bucketHistogram(
+      'pulse_commit_values',
+      'Values per group commit',
+      () => sources.storage().commits?.values,
+    ),
+  );
+  gauge(
+    registers,
+    'pulse_alert_rules',
+    'Alert rules registered on this node',
+    () => sources.alerts().rules,
+  );
+  new Counter({
+    name: 'pulse_alert_checks_total',
+    help: 'Alert checks completed',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.alerts().checks);
+    },
+  });
+  gauge(
+    registers,
+    'pulse_alert_check_seconds',
+    'Duration of the last alert check',
+    () => sources.alerts().lastCheckSeconds,
+  );
+  gauge(
+    registers,
+    'pulse_alert_rules_firing',
+    'Rules that fired in the last alert check',
+    () => sources.alerts().lastFiring,
+  );
+  return registry;
+}
+
+function gauge(registers: Registry[], name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers,
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
+/**
+ * A histogram whose buckets the server already counts (BucketCounts): prom-client's own
+ * Histogram would cost a label lookup per observation on the commit path.
+ */
+function bucketHistogram(name: string, help: string, read: () => BucketCounts | undefined) {
+  return {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    reset: () => undefined,
+    get: async () => {
+      const buckets = read();
+      const values: {
+        value: number;
+        labels: Record<string, string | number>;
+        metricName: string;
+      }[] = [];
+      let cumulative = 0;
+      const bounds = buckets?.bounds ?? [];
+      for (let i = 0; i <= bounds.length; i++) {
+        cumulative += buckets?.counts[i] ?? 0;
+        const le = i < bounds.length ? bounds[i] : '+Inf';
+        values.push({ value: cumulative, labels: { le }, metricName: `${name}_bucket` });
+      }
+      values.push({ value: buckets?.sum ?? 0, labels: {}, metricName: `${name}_sum` });
+      values.push({ value: buckets?.count ?? 0, labels: {}, metricName: `${name}_count` });
+      return { name, help, type: 'histogram', values, aggregator: 'sum' };
+    },
+  } as never;
+}
