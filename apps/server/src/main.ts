@@ -57,9 +57,9 @@ async function bootstrap(config: ServerConfig): Promise<void> {
     .getHttpAdapter()
     .getInstance()
     .addHook('onClose', async () => Logger.log('closed the HTTP listener', 'HttpListener'));
-  // Storage is recovered (module init) before the protocol port opens, as without HTTP.
+  // Storage is recovered (module init) before either port opens, as without HTTP; the protocol
+  // port opens last, so its `listening on` line still says that everything is up.
   await app.init();
-  await app.startAllMicroservices();
   const { host, port } = config.http;
   try {
     await app.listen(port, host);
@@ -71,6 +71,7 @@ async function bootstrap(config: ServerConfig): Promise<void> {
     `HTTP on ${address.address}:${address.port} (/healthz, /readyz, /metrics)`,
     'HttpListener',
   );
+  await app.startAllMicroservices();
 }
 
 /**

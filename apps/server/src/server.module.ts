@@ -11,6 +11,7 @@ import { ClusterService } from './cluster/cluster.service';
 import { METRICS_COMMANDS } from './metrics/metrics-commands';
 import { MetricsController } from './metrics/metrics.controller';
 import { HttpEndpointsController } from './observability/http-endpoints.controller';
+import { NotificationService } from './notify/notification.service';
 import { SERVER_RUNTIME } from './observability/server-runtime';
 import type { ServerRuntime } from './observability/server-runtime';
 
@@ -45,6 +46,7 @@ export class ServerModule {
       controllers: [MetricsController, AlertsController, HttpEndpointsController],
       providers: [
         AlertMonitor,
+        NotificationService,
         // Cluster mode (PULSE_NATS_SERVERS): LOG, QUERY and NEW-ALERT go through the cluster.
         ...(config.cluster ? [ClusterService] : []),
         {

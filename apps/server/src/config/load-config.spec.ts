@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       retentionBytes: 0,
       compactionIntervalMs: 600_000,
       http: { host: '0.0.0.0', port: 7071 },
+      notify: { alertmanagers: [], webhooks: [], resendSeconds: 60, outboxLimit: 100_000 },
       timeZone: 'UTC',
       logLevel: 'log',
     });
@@ -76,6 +77,7 @@ describe('loadConfig', () => {
     ['PULSE_RETENTION_BYTES', '2 potatoes'],
     ['PULSE_COMPACTION_SECONDS', '0'],
     ['PULSE_HTTP_PORT', 'on'],
+    ['PULSE_ALERTMANAGER_URLS', 'ftp://x'],
     ['PULSE_HTTP_PORT', '70000'],
   ])('rejects %s=%s with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

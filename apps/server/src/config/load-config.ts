@@ -55,6 +55,12 @@ function toServerConfig(s: PulseEnvironment): ServerConfig {
       s.PULSE_HTTP_PORT === 'off'
         ? undefined
         : { host: s.PULSE_HTTP_HOST || s.PULSE_HOST, port: Number(s.PULSE_HTTP_PORT) },
+    notify: {
+      alertmanagers: s.PULSE_ALERTMANAGER_URLS ? s.PULSE_ALERTMANAGER_URLS.split(',') : [],
+      webhooks: s.PULSE_ALERT_WEBHOOK_URLS ? s.PULSE_ALERT_WEBHOOK_URLS.split(',') : [],
+      resendSeconds: s.PULSE_ALERT_RESEND_SECONDS,
+      outboxLimit: s.PULSE_ALERT_OUTBOX_LIMIT,
+    },
     cluster: toClusterConfig(s),
   };
 }

@@ -111,6 +111,30 @@ export class PulseEnvironment {
   @IsIn(LOG_LEVELS)
   PULSE_LOG_LEVEL: LogLevelSetting = 'log';
 
+  /** Alertmanager base URLs (comma-separated); each firing check and resolution is sent there. */
+  @IsString()
+  @Matches(/^(|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)$/, {
+    message: 'PULSE_ALERTMANAGER_URLS must be empty or comma-separated http(s):// URLs',
+  })
+  PULSE_ALERTMANAGER_URLS: string = '';
+
+  /** Webhook URLs (comma-separated): each journal line is POSTed there as JSON. */
+  @IsString()
+  @Matches(/^(|https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)$/, {
+    message: 'PULSE_ALERT_WEBHOOK_URLS must be empty or comma-separated http(s):// URLs',
+  })
+  PULSE_ALERT_WEBHOOK_URLS: string = '';
+
+  @Type(() => Number)
+  @IsNumber()
+  @IsPositive()
+  PULSE_ALERT_RESEND_SECONDS: number = 60;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PULSE_ALERT_OUTBOX_LIMIT: number = 100_000;
+
   /** Comma-separated nats:// URLs; empty: single-node mode (see apps/server/src/cluster). */
   @IsString()
   @Matches(/^(|nats:\/\/[^\s,]+(,nats:\/\/[^\s,]+)*)$/, {

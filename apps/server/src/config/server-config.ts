@@ -25,8 +25,17 @@ export interface ServerConfig {
   logLevel: LogLevelSetting;
   /** The HTTP listener (PULSE_HTTP_HOST, PULSE_HTTP_PORT); undefined: off. */
   http?: { host: string; port: number };
+  /** Alert notifications; undefined in tests that build a config by hand. */
+  notify?: NotifyConfig;
   /** Cluster mode on NATS JetStream; undefined: single node (PULSE_NATS_SERVERS empty). */
   cluster?: ClusterConfig;
+}
+
+export interface NotifyConfig {
+  alertmanagers: string[];
+  webhooks: string[];
+  resendSeconds: number;
+  outboxLimit: number;
 }
 
 export interface ClusterConfig {

@@ -4,6 +4,7 @@ import { FileManager } from '@app/persistence';
 import type { Registry } from 'prom-client';
 import { AlertMonitor } from '../alerts/alert-monitor.service';
 import { ClusterService } from '../cluster/cluster.service';
+import { NotificationService } from '../notify/notification.service';
 import { CommandStats } from './command-stats';
 import { pulseMetrics } from './pulse-metrics';
 import { SERVER_RUNTIME } from './server-runtime';
@@ -21,6 +22,7 @@ export class HttpEndpointsController {
     @Inject(SERVER_RUNTIME) private readonly runtime: ServerRuntime,
     private readonly files: FileManager,
     private readonly monitor: AlertMonitor,
+    private readonly notifications: NotificationService,
     @Optional() private readonly cluster?: ClusterService,
   ) {
     const transport = runtime.transport;
@@ -32,6 +34,12 @@ export class HttpEndpointsController {
       }),
       storage: () => files.stats(),
       alerts: () => ({ rules: monitor.ruleCount, ...monitor.stats }),
+      notifications: () =>
+        notifications.deliverers.map((d) => ({
+          endpoint: d.endpoint.key,
+          pending: d.pending,
+          ...d.stats,
+        })),
     });
   }
 

@@ -9,6 +9,13 @@ export interface MetricSources {
   connections: () => { open: number; inFlight: number };
   storage: () => StorageStats;
   alerts: () => { rules: number; checks: number; lastCheckSeconds: number; lastFiring: number };
+  notifications: () => {
+    endpoint: string;
+    pending: number;
+    delivered: number;
+    failures: number;
+    dropped: number;
+  }[];
 }
 
 /**
@@ -134,6 +141,31 @@ export function pulseMetrics(sources: MetricSources): Registry {
     'Rules that fired in the last alert check',
     () => sources.alerts().lastFiring,
   );
+  new Gauge({
+    name: 'pulse_notifications_pending',
+    help: 'Alert notifications written and not yet acknowledged, by endpoint (estimated)',
+    labelNames: ['endpoint'],
+    registers,
+    collect() {
+      for (const n of sources.notifications()) this.set({ endpoint: n.endpoint }, n.pending);
+    },
+  });
+  for (const [name, help, field] of [
+    ['pulse_notifications_delivered_total', 'Alert notifications acknowledged (2xx)', 'delivered'],
+    ['pulse_notification_failures_total', 'Failed notification requests (retried)', 'failures'],
+    ['pulse_notifications_dropped_total', 'Notifications dropped past the outbox limit', 'dropped'],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['endpoint'],
+      registers,
+      collect() {
+        this.reset();
+        for (const n of sources.notifications()) this.inc({ endpoint: n.endpoint }, n[field]);
+      },
+    });
+  }
   return registry;
 }
 
