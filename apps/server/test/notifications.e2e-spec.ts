@@ -179,5 +179,6 @@ describe('alert notifications to a webhook', () => {
     for (let waited = 0; waited < 20_000 && received.length < 2; waited += 100) await sleep(100);
     expect(received[0]).toMatchObject({ id: 'hook.kill', state: 'firing', aggregates: [70] });
     expect(received[1]).toMatchObject({ id: 'hook.kill', state: 'resolved' });
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
   }, 60_000);
 });
