@@ -62,8 +62,15 @@ async function bootstrap(config: ServerConfig): Promise<void> {
   await app.init();
   const { host, port } = config.http;
   try {
-    await app.listen(port, host);
+    // Fastify's own listen: Nest's app.listen would also log the error, and a start-up error
+    // must be one line. Nest's shutdown closes the adapter whether or not it listened.
+    await app.getHttpAdapter().getInstance().listen({ port, host });
   } catch (error) {
+    // The HTTP host is PULSE_HOST's unless set: an address that does not resolve or is not
+    // this machine's is then PULSE_HOST's fault, and the usual message names it.
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const hostError = code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code.startsWith('EAI_');
+    if (hostError && host === config.host) throw error;
     throw new HttpListenError(error, host, port);
   }
   const address = app.getHttpServer().address() as AddressInfo;

@@ -80,6 +80,20 @@ describe('HTTP listener: health and metrics', () => {
     60_000,
   );
 
+  it('counts the commands answered 503 because too many were in flight', async () => {
+    server = await PulseServer.start({
+      dataDir: await freshDataDir(),
+      env: { PULSE_MAX_IN_FLIGHT: '1' },
+    });
+    const base = `http://127.0.0.1:${await httpPortOf(server)}`;
+    const client = await LineClient.connect(server.port);
+    const replies = await client.pipeline(Array.from({ length: 20 }, (_, i) => `LOG busy ${i}`));
+    const busy = replies.filter((reply) => reply === REPLY.busy).length;
+    expect(busy).toBeGreaterThan(0);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(new RegExp(`^pulse_commands_busy_total ${busy}$`, 'm'));
+  }, 30_000);
+
   it('has no HTTP listener with PULSE_HTTP_PORT=off', async () => {
     server = await PulseServer.start({
       dataDir: await freshDataDir(),

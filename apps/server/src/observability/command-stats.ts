@@ -12,6 +12,8 @@ export class CommandStats {
     COUNTED_VERBS.map((verb) => [verb, new Float64Array(REPLY_CLASSES.length)]),
   );
   connectionsRefused = 0;
+  /** Commands answered 503 because PULSE_MAX_IN_FLIGHT commands were in flight. */
+  commandsRefusedBusy = 0;
 
   /** Counts one run's replies (one line per command, each starting with its status code). */
   count(verb: string, replies: unknown): void {

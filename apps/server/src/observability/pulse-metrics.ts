@@ -59,6 +59,15 @@ export function pulseMetrics(sources: MetricSources): Registry {
       this.inc(sources.commands.connectionsRefused);
     },
   });
+  new Counter({
+    name: 'pulse_commands_busy_total',
+    help: 'Commands answered 503 because PULSE_MAX_IN_FLIGHT commands were in flight',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.commands.commandsRefusedBusy);
+    },
+  });
   gauge(
     registers,
     'pulse_connections_open',

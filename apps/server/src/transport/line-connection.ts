@@ -97,6 +97,7 @@ export class LineConnection {
       this.runs.answerAtOnce(Replies.unknownCommand);
     } else if (this.counter.inFlight >= this.options.maxInFlight) {
       this.runs.answerAtOnce(Replies.busy);
+      this.counter.refusedBusy?.();
     } else {
       this.runs.add(route, tokens.slice(1));
     }

@@ -51,6 +51,10 @@ export class LineTransportServer
     super();
   }
 
+  refusedBusy(): void {
+    this.stats.commandsRefusedBusy++;
+  }
+
   /** Open connections (not counting the refused ones lingering). */
   get connectionCount(): number {
     return this.connections.size;

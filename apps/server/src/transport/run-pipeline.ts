@@ -6,6 +6,8 @@ import { RunScheduler } from './run-scheduler';
 /** The server-wide count of commands read but not yet answered. */
 export interface InFlightCounter {
   inFlight: number;
+  /** Told of each command answered `503` because too many were in flight (for /metrics). */
+  refusedBusy?(): void;
 }
 
 /**
