@@ -57,6 +57,8 @@ describe('HTTP listener: health and metrics', () => {
     expect(text).toMatch(/^pulse_commands_total\{verb="QUERY",class="2xx"\} 1$/m);
     expect(text).toMatch(/^pulse_connections_open 1$/m);
     expect(text).toMatch(/^pulse_commit_values_count [1-9]/m);
+    expect(text).toMatch(/^pulse_query_seconds_count\{op="AVG"\} 1$/m);
+    expect(text).toMatch(/^pulse_query_seconds_bucket\{op="MAX",le="\+Inf"\} 0$/m);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
   }, 30_000);

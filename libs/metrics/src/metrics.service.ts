@@ -1,11 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { FileManager } from '@app/persistence';
+import { BucketCounts, FileManager } from '@app/persistence';
 import { Replies, parseQueryArgs, queryResult } from '@app/protocol';
 import type { AggregateOp } from '@app/protocol';
 import { splitLogCommands } from './log-commands';
 import { METRICS_OPTIONS } from './metrics-options';
 import type { MetricsOptions } from './metrics-options';
 import { WindowAggregator } from './window-aggregator';
+
+/** Upper bounds of the QUERY latency buckets (seconds). */
+const QUERY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
+];
 
 /**
  * LOG and QUERY: validates arguments, stores values through the FileManager, aggregates queries
@@ -14,6 +19,13 @@ import { WindowAggregator } from './window-aggregator';
  */
 @Injectable()
 export class MetricsService {
+  /** Seconds per QUERY (parsed ones), by op: read by the server's /metrics. */
+  readonly querySeconds: Record<AggregateOp, BucketCounts> = {
+    AVG: new BucketCounts(QUERY_BUCKETS),
+    MIN: new BucketCounts(QUERY_BUCKETS),
+    MAX: new BucketCounts(QUERY_BUCKETS),
+    COUNT: new BucketCounts(QUERY_BUCKETS),
+  };
   private readonly logger = new Logger(MetricsService.name);
 
   constructor(
@@ -75,6 +87,7 @@ export class MetricsService {
     const query = parseQueryArgs(tokens, this.options.timeZone);
     if (!query) return Replies.queryUsage;
     const aggregator = new WindowAggregator(query.op, query.secs, query.from);
+    const started = performance.now();
     try {
       const found = await this.files.scan(
         query.id,
@@ -86,6 +99,8 @@ export class MetricsService {
     } catch (error) {
       this.logger.error(`QUERY ${tokens.join(' ')} failed: ${(error as Error).message}`);
       return Replies.internalError;
+    } finally {
+      this.querySeconds[query.op].observe((performance.now() - started) / 1000);
     }
   }
 }

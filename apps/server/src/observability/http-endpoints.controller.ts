@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, Optional, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { FileManager } from '@app/persistence';
+import { MetricsService } from '@app/metrics';
 import type { Registry } from 'prom-client';
 import { AlertMonitor } from '../alerts/alert-monitor.service';
 import { ClusterService } from '../cluster/cluster.service';
@@ -23,6 +24,7 @@ export class HttpEndpointsController {
     private readonly files: FileManager,
     private readonly monitor: AlertMonitor,
     private readonly notifications: NotificationService,
+    private readonly queries: MetricsService,
     @Optional() private readonly cluster?: ClusterService,
   ) {
     const transport = runtime.transport;
@@ -34,6 +36,7 @@ export class HttpEndpointsController {
       }),
       storage: () => files.stats(),
       alerts: () => ({ rules: monitor.ruleCount, ...monitor.stats }),
+      queries: () => queries.querySeconds,
       notifications: () =>
         notifications.deliverers.map((d) => ({
           endpoint: d.endpoint.key,

@@ -9,6 +9,8 @@ export interface MetricSources {
   connections: () => { open: number; inFlight: number };
   storage: () => StorageStats;
   alerts: () => { rules: number; checks: number; lastCheckSeconds: number; lastFiring: number };
+  /** QUERY latency by op, where a QUERY is answered (in cluster mode: by the metric's owner). */
+  queries: () => Record<string, BucketCounts>;
   notifications: () => {
     endpoint: string;
     pending: number;
@@ -113,14 +115,17 @@ export function pulseMetrics(sources: MetricSources): Registry {
     bucketHistogram(
       'pulse_commit_seconds',
       'Duration of a group commit (WAL write to visible)',
-      () => sources.storage().commits?.seconds,
+      () => [[{}, sources.storage().commits?.seconds]],
     ),
   );
   registry.registerMetric(
-    bucketHistogram(
-      'pulse_commit_values',
-      'Values per group commit',
-      () => sources.storage().commits?.values,
+    bucketHistogram('pulse_commit_values', 'Values per group commit', () => [
+      [{}, sources.storage().commits?.values],
+    ]),
+  );
+  registry.registerMetric(
+    bucketHistogram('pulse_query_seconds', 'Duration of a QUERY, by op', () =>
+      Object.entries(sources.queries()).map(([op, buckets]) => [{ op }, buckets] as const),
     ),
   );
   gauge(
@@ -190,10 +195,14 @@ function gauge(registers: Registry[], name: string, help: string, read: () => nu
 }
 
 /**
- * A histogram whose buckets the server already counts (BucketCounts): prom-client's own
- * Histogram would cost a label lookup per observation on the commit path.
+ * A histogram whose buckets the server already counts (BucketCounts), one series per label set:
+ * prom-client's own Histogram would cost a label lookup per observation on the command path.
  */
-function bucketHistogram(name: string, help: string, read: () => BucketCounts | undefined) {
+function bucketHistogram(
+  name: string,
+  help: string,
+  read: () => readonly [Record<string, string>, BucketCounts | undefined][],
+) {
   return {
     name,
     help,
@@ -201,21 +210,26 @@ function bucketHistogram(name: string, help: string, read: () => BucketCounts | 
     aggregator: 'sum',
     reset: () => undefined,
     get: async () => {
-      const buckets = read();
       const values: {
         value: number;
         labels: Record<string, string | number>;
         metricName: string;
       }[] = [];
-      let cumulative = 0;
-      const bounds = buckets?.bounds ?? [];
-      for (let i = 0; i <= bounds.length; i++) {
-        cumulative += buckets?.counts[i] ?? 0;
-        const le = i < bounds.length ? bounds[i] : '+Inf';
-        values.push({ value: cumulative, labels: { le }, metricName: `${name}_bucket` });
+      for (const [labels, buckets] of read()) {
+        let cumulative = 0;
+        const bounds = buckets?.bounds ?? [];
+        for (let i = 0; i <= bounds.length; i++) {
+          cumulative += buckets?.counts[i] ?? 0;
+          const le = i < bounds.length ? bounds[i] : '+Inf';
+          values.push({
+            value: cumulative,
+            labels: { ...labels, le },
+            metricName: `${name}_bucket`,
+          });
+        }
+        values.push({ value: buckets?.sum ?? 0, labels, metricName: `${name}_sum` });
+        values.push({ value: buckets?.count ?? 0, labels, metricName: `${name}_count` });
       }
-      values.push({ value: buckets?.sum ?? 0, labels: {}, metricName: `${name}_sum` });
-      values.push({ value: buckets?.count ?? 0, labels: {}, metricName: `${name}_count` });
       return { name, help, type: 'histogram', values, aggregator: 'sum' };
     },
   } as never;
