@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AlertJournalEntry } from '../alerts/alert-evaluation';
 import type { DeliveryCursors } from './delivery-cursors';
-import { journalSize, readJournalLines } from './journal-tail';
+import { readJournalTail } from './journal-tail';
 import type { NotificationEndpoint } from './notification-endpoints';
 
 const POLL_MS = 250;
@@ -60,15 +60,17 @@ export class NotificationDeliverer {
 
   private async run(): Promise<void> {
     const saved = this.cursors.get(this.endpoint.key);
-    this.cursor = saved ?? (await journalSize(this.journalPath));
+    this.cursor = saved ?? (await readJournalTail(this.journalPath, Infinity)).size;
     if (saved === undefined) await this.cursors.set(this.endpoint.key, this.cursor);
     let failures = 0;
     while (this.state === 'running') {
       try {
-        const size = await journalSize(this.journalPath);
-        this.stats.pendingBytes = Math.max(0, size - this.cursor);
-        if (size < this.cursor) this.cursor = 0; // the journal was replaced: start it again
-        const lines = await readJournalLines(this.journalPath, this.cursor);
+        const { size, lines } = await readJournalTail(this.journalPath, this.cursor);
+        if (size < this.cursor) {
+          this.cursor = 0; // the journal was replaced: start it again, now
+          continue;
+        }
+        this.stats.pendingBytes = size - this.cursor;
         if (lines.length === 0) {
           await this.resendIfDue();
           await this.pause(POLL_MS);
