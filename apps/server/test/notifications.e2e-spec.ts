@@ -124,6 +124,15 @@ describe('alert notifications to a webhook', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   });
+  const webhookEnv = () => ({
+    ...PERIOD,
+    PULSE_ALERT_WEBHOOK_URLS: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+  });
+  /** Waits (at most `ms`) until the receiver holds `count` lines. */
+  async function untilReceived(count: number, ms = 10_000): Promise<void> {
+    for (let waited = 0; waited < ms && received.length < count; waited += 100) await sleep(100);
+  }
+
   afterAll(async () => {
     LineClient.destroyAll();
     await PulseServer.killAll();
@@ -133,13 +142,12 @@ describe('alert notifications to a webhook', () => {
 
   it('receives every journal line as JSON, including those journaled after a restart', async () => {
     const dataDir = await freshDataDir();
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    const env = { ...PERIOD, PULSE_ALERT_WEBHOOK_URLS: url };
+    const env = webhookEnv();
     let server = await PulseServer.start({ dataDir, env });
     await registerRule(server.port, 'hook.cpu');
     const client = await LineClient.connect(server.port);
     expect(await client.request('LOG hook.cpu 50')).toBe(REPLY.inserted);
-    for (let waited = 0; waited < 10_000 && received.length < 2; waited += 100) await sleep(100);
+    await untilReceived(2);
     expect(received.map((line) => line.state)).toEqual(['firing', 'resolved']);
     expect(received[0]).toMatchObject({ id: 'hook.cpu', op: 'MAX', limit: 5, aggregates: [50] });
     expect(await server.stop()).toEqual({ code: 0, signal: null });
@@ -147,7 +155,7 @@ describe('alert notifications to a webhook', () => {
     server = await PulseServer.start({ dataDir, env });
     const again = await LineClient.connect(server.port);
     expect(await again.request('LOG hook.cpu 60')).toBe(REPLY.inserted);
-    for (let waited = 0; waited < 10_000 && received.length < 4; waited += 100) await sleep(100);
+    await untilReceived(4);
     expect(received.map((line) => line.state)).toEqual([
       'firing',
       'resolved',
@@ -162,8 +170,7 @@ describe('alert notifications to a webhook', () => {
     received.length = 0;
     refusing = true;
     const dataDir = await freshDataDir();
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    const env = { ...PERIOD, PULSE_ALERT_WEBHOOK_URLS: url };
+    const env = webhookEnv();
     let server = await PulseServer.start({ dataDir, env });
     await registerRule(server.port, 'hook.kill');
     const client = await LineClient.connect(server.port);
@@ -176,7 +183,7 @@ describe('alert notifications to a webhook', () => {
     expect((await server.kill()).signal).toBe('SIGKILL'); // the notification is still waiting
     refusing = false;
     server = await PulseServer.start({ dataDir, env });
-    for (let waited = 0; waited < 20_000 && received.length < 2; waited += 100) await sleep(100);
+    await untilReceived(2, 20_000);
     expect(received[0]).toMatchObject({ id: 'hook.kill', state: 'firing', aggregates: [70] });
     expect(received[1]).toMatchObject({ id: 'hook.kill', state: 'resolved' });
     expect(await server.stop()).toEqual({ code: 0, signal: null });

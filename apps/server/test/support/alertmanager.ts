@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort } from './prometheus';
+import { freePorts } from './free-ports';
 import { sleep } from './timing';
 
 /** One alert as Alertmanager's GET /api/v2/alerts returns it. */
@@ -42,7 +42,8 @@ export class Alertmanager {
       join(dir, 'alertmanager.yml'),
       ['route:', '  receiver: nowhere', 'receivers:', '  - name: nowhere', ''].join('\n'),
     );
-    return new Alertmanager(dir, await freeLoopbackPort());
+    const [port] = await freePorts(1);
+    return new Alertmanager(dir, port);
   }
 
   get url(): string {

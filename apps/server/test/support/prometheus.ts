@@ -1,18 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePorts } from './free-ports';
 import { sleep } from './timing';
-
-/** A free loopback port (bound and released: another process may take it, rarely). */
-export async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * A real Prometheus (Debian's `prometheus`) on a loopback port of its own, scraping one target
@@ -50,7 +41,7 @@ export class Prometheus {
         '',
       ].join('\n'),
     );
-    const port = await freeLoopbackPort();
+    const [port] = await freePorts(1);
     const child = spawn(
       'prometheus',
       [

@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { describeExit, type ExitInfo } from '../../support/spawn-server';
+import { freePorts } from '../../support/free-ports';
 import { sleep, within } from '../../support/timing';
 
 const HOST = '127.0.0.1';
@@ -324,36 +324,5 @@ async function poll(deadline: number, attempt: () => Promise<void>): Promise<voi
       }
     }
     await sleep(POLL_INTERVAL_MS);
-  }
-}
-
-/**
- * `count` distinct free loopback ports: all are bound at once (port 0) so none repeats, then
- * released for nats-server. Another process may take one in between: start() then retries.
- */
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < count; i += 1) servers.push(await listenOnFreePort());
-    return servers.map((server) => (server.address() as AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
-  }
-}
-
-async function listenOnFreePort(attempts = 5): Promise<Server> {
-  for (let attempt = 1; ; attempt += 1) {
-    const server = createServer();
-    try {
-      await new Promise<void>((resolveListen, rejectListen) => {
-        server.once('error', rejectListen);
-        server.listen(0, HOST, resolveListen);
-      });
-      return server;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= attempts) {
-        throw error;
-      }
-    }
   }
 }
