@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
@@ -31,6 +32,8 @@ type ApplierState = 'idle' | 'consuming' | 'stopped';
  * Materialises one partition: reads its subject of the values stream from the last applied
  * sequence on and appends every value, with the stamp the receiving node gave it, to local
  * storage. The local data directory is a cache of the stream: deleted, it is rebuilt from here.
+ * Just over 200 lines: the consumer, the checkpoint and the stop that waits for the last write are
+ * one owner term's life.
  */
 export class PartitionApplier {
   private readonly logger = new Logger('Cluster');
@@ -83,12 +86,10 @@ export class PartitionApplier {
     this.state = 'stopped';
     for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
     await this.closeConsumer();
-    let timer: NodeJS.Timeout | undefined;
     const gaveUp = await Promise.race([
       this.running.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_WAIT_MS))),
+      sleep(STOP_WAIT_MS, true, { ref: false }), // unref'd: never holds the process up
     ]);
-    clearTimeout(timer);
     if (gaveUp) {
       this.logger.warn(`partition ${this.partition}: applier still busy after ${STOP_WAIT_MS} ms`);
     }
@@ -106,7 +107,7 @@ export class PartitionApplier {
             `retrying in ${RETRY_MS} ms: ${(error as Error).message}`,
         );
         await this.closeConsumer();
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        await sleep(RETRY_MS);
       }
     }
   }

@@ -52,7 +52,8 @@ interface MetricParts {
  * clients' metrics older than `cutoff` dropped), chunks re-cut and re-encoded (so version 1
  * blocks become version 2), each output naming the group it belongs to and the inputs it
  * replaces. Reads and writes through `fs`; does not touch the inputs, which the caller removes
- * once the outputs are installed (or recovery does, seeing the whole group on disk).
+ * once the outputs are installed (or recovery does, seeing the whole group on disk). Just over 200
+ * lines: planning the outputs from the summaries and streaming the values belong together.
  */
 export async function runCompaction(
   task: CompactionTask,
