@@ -7,9 +7,10 @@ COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo docker c
   elif command -v docker-compose >/dev/null 2>&1; then echo docker-compose; fi)
 endif
 COMPOSE_FILES := -f docker-compose.yml $(if $(PUBLISH),-f docker-compose.publish.yml)
+MONITORING_FILES := $(COMPOSE_FILES) -f docker-compose.monitoring.yml
 
-.PHONY: help up down logs manual validate dev cluster-up cluster-down cluster-logs base-images run \
-  test test-docker compose-installed
+.PHONY: help up down logs manual validate dev cluster-up cluster-down cluster-logs monitoring-up \
+  monitoring-down base-images run test test-docker compose-installed
 
 help:
 	@echo "make up [CLIENT_REPLICAS=N] [PUBLISH=PORT]  build and start the server and N load clients"
@@ -21,7 +22,12 @@ help:
 	@echo "make dev                                    server with nest start --watch on the sources"
 	@echo "make cluster-up [CLIENT_REPLICAS=N]         3 NATS servers, 3 Pulse nodes, N load clients"
 	@echo "make cluster-down / cluster-logs            stop (volumes kept) / follow the cluster's logs"
-	@echo "make base-images                            node, busybox and nats base images without a registry"
+	@echo "make monitoring-up [CLIENT_REPLICAS=N]      the stack (as make up) plus Prometheus and Alertmanager,"
+	@echo "                                            on loopback ports it prints; PROMETHEUS_PUBLISH=127.0.0.1:9090"
+	@echo "                                            and ALERTMANAGER_PUBLISH=127.0.0.1:9093 fix them"
+	@echo "make monitoring-down                        stop and remove the stack and both (volumes kept)"
+	@echo "make base-images                            node, busybox, nats, prometheus and alertmanager base"
+	@echo "                                            images without a registry"
 	@echo "make run                                    without Docker: build, start server + one client"
 	@echo "make test                                   every test (npm test)"
 	@echo "make test-docker                            only the container tests (npm run test:docker)"
@@ -61,6 +67,16 @@ cluster-down: compose-installed
 
 cluster-logs: compose-installed
 	$(COMPOSE) -f docker-compose.cluster.yml logs -f
+
+monitoring-up: compose-installed
+	PULSE_PUBLISH=$(PUBLISH) CLIENT_REPLICAS=$(CLIENT_REPLICAS) \
+	  PULSE_PROMETHEUS_PUBLISH=$(PROMETHEUS_PUBLISH) PULSE_ALERTMANAGER_PUBLISH=$(ALERTMANAGER_PUBLISH) \
+	  $(COMPOSE) $(MONITORING_FILES) up -d --build --scale client=$(CLIENT_REPLICAS)
+	@echo "Prometheus:   http://$$($(COMPOSE) $(MONITORING_FILES) port prometheus 9090)"
+	@echo "Alertmanager: http://$$($(COMPOSE) $(MONITORING_FILES) port alertmanager 9093)"
+
+monitoring-down: compose-installed
+	$(COMPOSE) $(MONITORING_FILES) down
 
 base-images:
 	scripts/docker-local-base.sh
