@@ -15,15 +15,6 @@ if (skip) console.warn(`Prometheus tests skipped: ${unavailable}`);
 const itWithPrometheus = skip ? it.skip : it;
 
 /** The HTTP port the server logged (`HTTP on host:port`). */
-async function httpPortOf(server: PulseServer): Promise<number> {
-  for (let waited = 0; waited < 10_000; waited += 50) {
-    const match = /HTTP on [^\s:]+:(\d+)/.exec(server.output);
-    if (match) return Number(match[1]);
-    await sleep(50);
-  }
-  throw new Error(`no HTTP line in:\n${server.output}`);
-}
-
 describe('HTTP listener: health and metrics', () => {
   let server: PulseServer | undefined;
   let prometheus: Prometheus | undefined;
@@ -38,7 +29,7 @@ describe('HTTP listener: health and metrics', () => {
 
   it('answers /healthz and /readyz, and exposes Pulse metrics that follow the commands', async () => {
     server = await PulseServer.start({ dataDir: await freshDataDir() });
-    const base = `http://127.0.0.1:${await httpPortOf(server)}`;
+    const base = `http://127.0.0.1:${server.httpPort}`;
     expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n');
     const ready = await fetch(`${base}/readyz`);
     expect([ready.status, await ready.text()]).toEqual([200, 'ready\n']);
@@ -67,7 +58,7 @@ describe('HTTP listener: health and metrics', () => {
     'is scraped by Prometheus: up is 1 and the acknowledged-values counter grows as a client logs',
     async () => {
       server = await PulseServer.start({ dataDir: await freshDataDir() });
-      prometheus = await Prometheus.start(`127.0.0.1:${await httpPortOf(server)}`);
+      prometheus = await Prometheus.start(`127.0.0.1:${server.httpPort}`);
       expect(await prometheus.until('up{job="pulse"}', (v) => v === 1)).toBe(1);
       const before = await prometheus.until(
         'pulse_values_acknowledged_total',
@@ -87,7 +78,7 @@ describe('HTTP listener: health and metrics', () => {
       dataDir: await freshDataDir(),
       env: { PULSE_MAX_IN_FLIGHT: '1' },
     });
-    const base = `http://127.0.0.1:${await httpPortOf(server)}`;
+    const base = `http://127.0.0.1:${server.httpPort}`;
     const client = await LineClient.connect(server.port);
     const replies = await client.pipeline(Array.from({ length: 20 }, (_, i) => `LOG busy ${i}`));
     const busy = replies.filter((reply) => reply === REPLY.busy).length;

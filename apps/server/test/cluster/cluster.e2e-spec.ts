@@ -76,19 +76,6 @@ async function expectLedgerKept(
   }
 }
 
-/**
- * The node whose log last said it owns the partition, if exactly one running node did (one
- * that lost it or handed it over logs so; a killed node's restart has a fresh log).
- */
-function ownerOf(cluster: PulseCluster, partition: number): number | undefined {
-  const event = new RegExp(`(owns|lost|handed over) partition ${partition}\\b`, 'g');
-  const owners = cluster.running.filter((index) => {
-    const events = cluster.nodes[index]!.output.match(event) ?? [];
-    return events[events.length - 1]?.startsWith('owns') ?? false;
-  });
-  return owners.length === 1 ? owners[0] : undefined;
-}
-
 interface JournalLine {
   state: string;
   id: string;
@@ -213,7 +200,7 @@ describeCluster('cluster mode (3 NATS servers, 3 Pulse nodes)', () => {
       expect(await request(cluster.port(0), `LOG ${id} 1`)).toBe(REPLY.inserted);
       expect(await request(cluster.port(0), `NEW-ALERT ${id} MAX 1 0`)).toBe(REPLY.alertRegistered);
       const partition = partitionOf(id, PARTITIONS);
-      const owner = ownerOf(cluster, partition);
+      const owner = cluster.ownerOf(partition);
       expect(owner).toBeDefined();
       const others = cluster.running.filter((i) => i !== owner);
       // A value every 100 ms through another node, so every alert check has something to fire on.
@@ -276,7 +263,7 @@ describeCluster('cluster mode (3 NATS servers, 3 Pulse nodes)', () => {
       const id = `alert-kill.${process.pid}`;
       expect(await request(cluster.port(0), `LOG ${id} 1`)).toBe(REPLY.inserted);
       expect(await request(cluster.port(0), `NEW-ALERT ${id} MAX 1 0`)).toBe(REPLY.alertRegistered);
-      const owner = ownerOf(cluster, partitionOf(id, PARTITIONS));
+      const owner = cluster.ownerOf(partitionOf(id, PARTITIONS));
       expect(owner).toBeDefined();
       const logger = cluster.running.find((i) => i !== owner)!;
       let stop = false;

@@ -127,6 +127,13 @@ export class PulseServer {
     return this.child.pid;
   }
 
+  /** The HTTP listener's port, from its start-up line (logged before the server is ready). */
+  get httpPort(): number {
+    const match = /HTTP on [^\s:]+:(\d+)/.exec(this.log);
+    if (!match) throw new Error(`no "HTTP on" line (PULSE_HTTP_PORT=off?) in:\n${this.tail()}`);
+    return Number(match[1]);
+  }
+
   get hasExited(): boolean {
     return this.exitInfo !== undefined;
   }

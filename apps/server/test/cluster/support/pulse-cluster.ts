@@ -57,6 +57,22 @@ export class PulseCluster {
     return `node-${index}`;
   }
 
+  /**
+   * The node whose log last said it owns the partition, if exactly one running node did (one
+   * that lost it or handed it over logs so; a killed node's restart has a fresh log).
+   */
+  ownerOf(partition: number): number | undefined {
+    const owners = this.running.filter((index) => this.saysItOwns(index, partition));
+    return owners.length === 1 ? owners[0] : undefined;
+  }
+
+  /** Whether the node's last word on the partition was that it owns it. */
+  saysItOwns(index: number, partition: number): boolean {
+    const event = new RegExp(`(owns|lost|handed over) partition ${partition}\\b`, 'g');
+    const events = this.nodes[index]?.output.match(event) ?? [];
+    return events[events.length - 1]?.startsWith('owns') ?? false;
+  }
+
   async kill(index: number): Promise<void> {
     await this.nodes[index]?.kill();
   }
