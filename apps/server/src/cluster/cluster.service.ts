@@ -30,6 +30,7 @@ import { connectNats } from './connect-nats';
 import { openClusterResources } from './cluster-resources';
 import { PartitionApplier } from './partition-applier';
 import { PartitionLeases } from './partition-leases';
+import { partitionOf } from './partition-of';
 import { ValuePublisher } from './value-publisher';
 
 /**
@@ -156,11 +157,34 @@ export class ClusterService
     return this.queries.query(commands);
   }
 
-  /** Why this node cannot serve yet (for /readyz), or undefined when it can. */
+  /**
+   * Why this node cannot serve every command yet (for /readyz), or undefined when it can: a
+   * partition without an owner answers its QUERYs 503 (at start, or for a lease time after its
+   * owner died).
+   */
   notReadyBecause(): string | undefined {
     if (this.state !== 'running') return `cluster mode is ${this.state}`;
     if (!this.nc || this.nc.isClosed()) return 'the NATS connection is closed';
+    const unowned = this.leases?.unownedCount ?? this.config.partitions;
+    if (unowned > 0) return `${unowned} of ${this.config.partitions} partitions have no owner yet`;
     return undefined;
+  }
+
+  /**
+   * Whether this node checks the metric's rules now (owns its partition), as the partition's
+   * acquisition number (undefined: not now): see AlertScope.
+   */
+  alertOwnership(metricId: string): number | undefined {
+    return this.leases?.holding(partitionOf(metricId, this.config.partitions));
+  }
+
+  /**
+   * The `instance` label of this cluster's alerts: the same on every node, so that the node that
+   * takes a partition over resolves or renews the alerts another node sent. The NATS cluster's
+   * name when it has one.
+   */
+  get alertInstance(): string {
+    return this.nc?.info?.cluster ?? 'pulse';
   }
 
   /**

@@ -10,6 +10,8 @@ export interface OwnershipListener {
 
 interface HeldLease {
   revision: number;
+  /** Which acquisition by this process it is (1, 2, ...): tells one holding from the next. */
+  acquisition: number;
   /** performance.now() when the last successful put was sent: the lease runs from there. */
   renewedAt: number;
 }
@@ -36,6 +38,7 @@ export class PartitionLeases {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  private acquisitions = 0;
 
   constructor(
     private readonly leases: KV,
@@ -62,6 +65,14 @@ export class PartitionLeases {
     return lease !== undefined && performance.now() - lease.renewedAt < this.validMs;
   }
 
+  /**
+   * Which acquisition of the partition this node holds now (see holds()), or undefined: a
+   * number that differs if the node lost the partition and took it again in between.
+   */
+  holding(partition: number): number | undefined {
+    return this.holds(partition) ? this.held.get(partition)?.acquisition : undefined;
+  }
+
   /** The owner last seen in the bucket (refreshed every tick), if any. */
   ownerOf(partition: number): string | undefined {
     return this.held.has(partition) ? this.nodeId : this.owners.get(partition);
@@ -78,6 +89,15 @@ export class PartitionLeases {
 
   get heldCount(): number {
     return this.held.size;
+  }
+
+  /** Partitions no node owned at the last look (the last tick, or a refresh). */
+  get unownedCount(): number {
+    let unowned = 0;
+    for (let partition = 0; partition < this.partitions; partition++) {
+      if (this.ownerOf(partition) === undefined) unowned++;
+    }
+    return unowned;
   }
 
   /** Stops ticking and deletes every lease held, so other nodes take over at once. */
@@ -141,7 +161,11 @@ export class PartitionLeases {
     const sentAt = performance.now();
     try {
       const revision = await this.leases.create(leaseKey(partition), this.nodeId);
-      this.held.set(partition, { revision, renewedAt: sentAt });
+      this.held.set(partition, {
+        revision,
+        renewedAt: sentAt,
+        acquisition: ++this.acquisitions,
+      });
       this.freeSince.delete(partition);
       this.logger.log(`owns partition ${partition}`);
       this.listener.acquired(partition);

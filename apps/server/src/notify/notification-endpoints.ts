@@ -14,6 +14,19 @@ export interface NotificationEndpoint {
 
 const SEND_TIMEOUT_MS = 10_000;
 
+/**
+ * Whose alerts these are. A single node: its own (`host:port`), all of them. A cluster node: the
+ * cluster's (one `instance` on every node), and only while it checks the rule's metric: a node
+ * re-sends a firing alert only while it still holds the ownership it had when it sent it, so a
+ * node that handed a partition over (or was paused past its lease, even if it took the partition
+ * back since) never revives an alert that the owner in between resolved.
+ */
+export interface AlertScope {
+  readonly instance: string;
+  /** Which ownership of the metric's rules this node has now (undefined: none). */
+  ownership(metricId: string): number | undefined;
+}
+
 async function post(url: string, body: unknown, signal: AbortSignal): Promise<void> {
   const response = await fetch(url, {
     method: 'POST',
@@ -38,15 +51,18 @@ export class AlertmanagerEndpoint implements NotificationEndpoint {
 
   constructor(
     baseUrl: string,
-    private readonly instance: string,
+    private readonly scope: AlertScope,
     private readonly activeForMs: number,
   ) {
     this.url = `${baseUrl.replace(/\/+$/, '')}/api/v2/alerts`;
     this.key = `alertmanager ${baseUrl}`;
   }
 
-  /** Firing alerts by rule, as last sent: sent again every PULSE_ALERT_RESEND_SECONDS. */
-  private readonly active = new Map<string, AlertJournalEntry>();
+  /**
+   * Firing alerts by rule, as last sent, with the ownership they were sent under: sent again
+   * every PULSE_ALERT_RESEND_SECONDS while that ownership lasts.
+   */
+  private readonly active = new Map<string, { entry: AlertJournalEntry; ownership: number }>();
 
   async send(entries: readonly AlertJournalEntry[], signal: AbortSignal): Promise<void> {
     await post(
@@ -56,17 +72,22 @@ export class AlertmanagerEndpoint implements NotificationEndpoint {
     );
     for (const entry of entries) {
       const rule = `${entry.id} ${entry.op} ${entry.secs} ${entry.limit}`;
-      if (entry.state === 'firing') this.active.set(rule, entry);
+      const ownership = this.scope.ownership(entry.id);
+      if (entry.state === 'firing' && ownership !== undefined)
+        this.active.set(rule, { entry, ownership });
       else this.active.delete(rule);
     }
   }
 
   async resend(signal: AbortSignal): Promise<void> {
+    for (const [rule, { entry, ownership }] of this.active) {
+      if (this.scope.ownership(entry.id) !== ownership) this.active.delete(rule);
+    }
     if (this.active.size === 0) return;
     const now = Date.now();
     await post(
       this.url,
-      [...this.active.values()].map((e) => this.alert(e, now)),
+      [...this.active.values()].map(({ entry }) => this.alert(entry, now)),
       signal,
     );
   }
@@ -81,7 +102,7 @@ export class AlertmanagerEndpoint implements NotificationEndpoint {
         op: entry.op,
         secs: String(entry.secs),
         limit: String(entry.limit),
-        instance: this.instance,
+        instance: this.scope.instance,
       },
       annotations: {
         summary: `ALERT ${entry.id}: ${entry.op} is over ${entry.limit}`,
@@ -90,7 +111,7 @@ export class AlertmanagerEndpoint implements NotificationEndpoint {
       },
       startsAt: firing ? entry.from : undefined,
       endsAt: new Date(firing ? time + this.activeForMs : time).toISOString(),
-      generatorURL: `http://${this.instance}/alerts?metric=${encodeURIComponent(entry.id)}`,
+      generatorURL: `http://${this.scope.instance}/alerts?metric=${encodeURIComponent(entry.id)}`,
     };
   }
 }

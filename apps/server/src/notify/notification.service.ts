@@ -1,13 +1,21 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { ClusterService } from '../cluster/cluster.service';
 import { SERVER_CONFIG } from '../config/server-config';
 import type { ServerConfig } from '../config/server-config';
 import { DeliveryCursors } from './delivery-cursors';
 import { NotificationDeliverer } from './notification-deliverer';
 import { AlertmanagerEndpoint, WebhookEndpoint } from './notification-endpoints';
-import type { NotificationEndpoint } from './notification-endpoints';
+import type { AlertScope, NotificationEndpoint } from './notification-endpoints';
 
 /**
  * Alert notifications (PULSE_ALERTMANAGER_URLS, PULSE_ALERT_WEBHOOK_URLS). The outbox is the alert
@@ -16,20 +24,27 @@ import type { NotificationEndpoint } from './notification-endpoints';
  * its own cursor (notify/cursors.json). At least once, in order, across restarts and crashes.
  */
 @Injectable()
-export class NotificationService implements OnModuleInit, OnApplicationShutdown {
+export class NotificationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Notifications');
   readonly deliverers: NotificationDeliverer[] = [];
 
-  constructor(@Inject(SERVER_CONFIG) private readonly config: ServerConfig) {}
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    @Optional() private readonly cluster?: ClusterService,
+  ) {}
 
-  async onModuleInit(): Promise<void> {
+  /** After every module's init: in cluster mode the NATS connection is open by then. */
+  async onApplicationBootstrap(): Promise<void> {
     const { notify, dataDir, alertPeriodSeconds } = this.config;
     if (!notify || notify.alertmanagers.length + notify.webhooks.length === 0) return;
-    const instance = this.config.cluster?.nodeId ?? `${hostname()}:${this.config.port}`;
+    const cluster = this.cluster;
+    const scope: AlertScope = cluster
+      ? { instance: cluster.alertInstance, ownership: (id) => cluster.alertOwnership(id) }
+      : { instance: `${hostname()}:${this.config.port}`, ownership: () => 0 };
     // A firing alert stays active in Alertmanager for a few of its re-send periods.
     const activeForMs = 4 * Math.max(notify.resendSeconds, alertPeriodSeconds) * 1000;
     const endpoints: NotificationEndpoint[] = [
-      ...notify.alertmanagers.map((url) => new AlertmanagerEndpoint(url, instance, activeForMs)),
+      ...notify.alertmanagers.map((url) => new AlertmanagerEndpoint(url, scope, activeForMs)),
       ...notify.webhooks.map((url) => new WebhookEndpoint(url)),
     ];
     await mkdir(join(dataDir, 'notify'), { recursive: true });

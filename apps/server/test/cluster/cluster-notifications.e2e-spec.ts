@@ -1,0 +1,141 @@
+/**
+ * Alert notifications in cluster mode, against three real nats-servers and a real Alertmanager:
+ * every node is ready (/readyz) once every partition has an owner; the nodes send one alert per
+ * rule (the cluster's `instance`, not a node's), the node that takes a partition over resolves
+ * what its owner sent, and an owner paused past its lease (SIGSTOP) does not revive the resolved
+ * alert when it resumes.
+ */
+import { partitionOf } from '../../src/cluster/partition-of';
+import { Alertmanager } from '../support/alertmanager';
+import { LineClient } from '../support/line-client';
+import { REPLY } from '../support/replies';
+import { PulseServer, removeDataDirs } from '../support/spawn-server';
+import { eventually, sleep } from '../support/timing';
+import { NatsCluster } from './support/nats-cluster';
+import { PulseCluster } from './support/pulse-cluster';
+
+const unavailable = NatsCluster.unavailableReason() ?? Alertmanager.unavailableReason();
+if (unavailable && process.env.CI === 'true') {
+  throw new Error(`cluster notification tests cannot run under CI=true: ${unavailable}`);
+}
+if (unavailable) console.warn(`cluster notification tests SKIPPED: ${unavailable}`);
+const describeCluster = unavailable ? describe.skip : describe;
+
+const PARTITIONS = 8;
+const LEASE_MS = 2000;
+
+async function request(port: number, line: string): Promise<string> {
+  const client = await LineClient.connect(port);
+  try {
+    return await client.request(line, 15_000);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Logs `value` for the metric through the port every 200 ms until the returned stop(). */
+function trickle(port: () => number, id: string, value: () => number): () => Promise<void> {
+  let stopped = false;
+  const done = (async () => {
+    for (let i = 0; !stopped && i < 600; i++) {
+      await request(port(), `LOG ${id} ${value()}`).catch(() => undefined);
+      await sleep(200);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await done;
+  };
+}
+
+describeCluster('alert notifications from a cluster (3 nats-servers, 2 Pulse nodes)', () => {
+  let nats: NatsCluster;
+  let cluster: PulseCluster;
+  let alertmanager: Alertmanager;
+
+  beforeAll(async () => {
+    alertmanager = await Alertmanager.create();
+    await alertmanager.start();
+    nats = await NatsCluster.start({ size: 3 });
+    cluster = await PulseCluster.start(nats.serversSetting, {
+      nodes: 2,
+      env: {
+        PULSE_CLUSTER_PARTITIONS: String(PARTITIONS),
+        PULSE_CLUSTER_LEASE_SECONDS: String(LEASE_MS / 1000),
+        PULSE_ALERT_PERIOD_SECONDS: '1',
+        PULSE_ALERT_RESEND_SECONDS: '1',
+        PULSE_ALERTMANAGER_URLS: alertmanager.url,
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    LineClient.destroyAll();
+    await cluster?.stop().catch(() => undefined);
+    await PulseServer.killAll();
+    await NatsCluster.stopAll();
+    await alertmanager?.remove();
+    await removeDataDirs();
+  }, 90_000);
+
+  it('every node is ready once every partition has an owner', async () => {
+    for (const index of cluster.running) {
+      const response = await fetch(`http://127.0.0.1:${cluster.nodes[index]!.httpPort}/readyz`);
+      expect([response.status, await response.text()]).toEqual([200, 'ready\n']);
+    }
+  });
+
+  const alertsFor = async (id: string) =>
+    (await alertmanager.alerts()).filter((alert) => alert.labels.metric === id);
+
+  it('one alert per rule across a takeover; a resumed old owner does not revive it', async () => {
+    const id = `cluster-am.${process.pid}`;
+    expect(await request(cluster.port(0), `LOG ${id} 1`)).toBe(REPLY.inserted);
+    expect(await request(cluster.port(0), `NEW-ALERT ${id} MAX 1 5`)).toBe(REPLY.alertRegistered);
+    const partition = partitionOf(id, PARTITIONS);
+    let value = 100;
+    let via = 0; // the node the values go through: the one that is not paused
+    const stopTrickle = trickle(
+      () => cluster.port(via),
+      id,
+      () => value,
+    );
+    // The owner once the second node has taken its share: the node that checks the rule.
+    const firedBy = () =>
+      cluster.running.filter((i) => (cluster.nodes[i]?.output ?? '').includes(`ALERT ${id}:`));
+    expect(await eventually(() => firedBy().length > 0, 30_000, 100)).toBe(true);
+    const owner = firedBy()[0];
+    expect(cluster.ownerOf(partition)).toBe(owner);
+    const other = owner === 0 ? 1 : 0;
+    via = other;
+    const pid = cluster.nodes[owner]!.pid!;
+    let paused = false;
+    try {
+      const first = await alertmanager.until({ metric: id }, () => true, 30_000);
+      expect(first?.labels.instance).toBe('pulse-test'); // the NATS cluster's name, on every node
+      await sleep(2000); // the owner's checks and re-sends: it keeps the alert active
+
+      process.kill(pid, 'SIGSTOP');
+      paused = true;
+      // The other node takes the partition over and sends the same alert (same labels).
+      expect(await eventually(() => cluster.saysItOwns(other, partition), 15_000)).toBe(true);
+      await sleep(3000);
+      expect(await alertsFor(id)).toHaveLength(1);
+
+      value = 0; // no longer over the limit: the new owner resolves it
+      expect(await eventually(async () => (await alertsFor(id)).length === 0, 20_000, 250)).toBe(
+        true,
+      );
+
+      process.kill(pid, 'SIGCONT');
+      paused = false;
+      // Several re-send periods of the resumed node: it sent the alert as firing before its
+      // pause, and must not send it again now that another node resolved it.
+      await sleep(5000);
+      expect(await alertsFor(id)).toHaveLength(0);
+    } finally {
+      if (paused) process.kill(pid, 'SIGCONT');
+      await stopTrickle();
+    }
+  }, 120_000);
+});
