@@ -19,6 +19,7 @@ export class Bench {
     this.pulse = null; // the Pulse under test (replaced by the restarted one in `restart`)
     this.sink = null;
     this.floor = null; // bench/fsync-sink.mjs: the sink plus an O_DSYNC group-committed log
+    this.previous = null; // another build of Pulse (PULSE_BENCH_PREVIOUS_SERVER), if given
     this.dataDir = '';
     this.acked = 0; // `201` replies of Pulse over the whole run, all ids
     this.ackedById = new Map(); // id (or `prefix*` for round-robin ids) -> `201` replies
@@ -78,21 +79,24 @@ export class Bench {
   }
 
   /**
-   * The same load on the sink (and with `withFloor` on the fsync floor) and on Pulse: one row with
-   * the rates and Pulse's ratios to them. The servers take turns for `--rounds` rounds and each
-   * cell is that server's median round: this machine's speed drifts by 20 % within a minute, and
+   * The same load on the sink (and with `withFloor` on the fsync floor and on the previous build,
+   * if one runs) and on Pulse: one row with the rates and Pulse's ratios to them (and a row for
+   * the previous build). The servers take turns for `--rounds` rounds and each cell is that
+   * server's median round: this machine's speed drifts by 20 % within a minute, and
    * interleaving puts the servers of a ratio under the same drift.
    */
   async loadRow(label, options, withFloor = false) {
-    const runs = { s: [], f: [], p: [] };
+    const runs = { s: [], f: [], v: [], p: [] };
+    const withPrevious = withFloor && this.previous !== null;
     // An exact-count load (a preload) stores its values once: one round.
     const rounds = options.total ? 1 : this.opts.rounds;
     for (let round = 0; round < rounds; round++) {
       runs.s.push(await this.load(this.sink, label, options));
       if (withFloor) runs.f.push(await this.load(this.floor, label, options));
+      if (withPrevious) runs.v.push(await this.load(this.previous, label, options));
       runs.p.push(await this.load(this.pulse, label, options));
     }
-    const [s, f, p] = [median(runs.s), median(runs.f), median(runs.p)];
+    const [s, f, v, p] = [median(runs.s), median(runs.f), median(runs.v), median(runs.p)];
     this.report.row(
       label,
       this.loadCell(this.pulse, p),
@@ -101,6 +105,14 @@ export class Bench {
       withFloor ? this.loadCell(this.floor, f) : '',
       withFloor ? ratio(p, f) : '',
     );
+    // The previous build's rate in the Pulse column; the ratio in the label (the table's ratio
+    // columns are Pulse's to the sink and to the floor).
+    if (withPrevious)
+      this.report.row(
+        `  previous build (PULSE_BENCH_PREVIOUS_SERVER); this build / previous: ${ratio(p, v)}`,
+        this.loadCell(this.previous, v),
+        'n/a',
+      );
     return { p, s, f };
   }
 
@@ -117,6 +129,7 @@ export class Bench {
       await stopServer(this.pulse),
       await stopServer(this.sink),
       await stopServer(this.floor),
+      await stopServer(this.previous),
     ];
     for (const srv of this.extraServers) notes.push(await stopServer(srv));
     for (const dir of [this.dataDir, ...this.extraDirs])

@@ -78,8 +78,7 @@ async function serverPart(bench, label, serverPath) {
   bench.extraDirs.add(dir);
   const r = random(3);
   const values = Array.from({ length: 1000 }, () => String(Math.round(r() * 1e6) / 1e3));
-  const { command, argv } = pulseCommand();
-  const args = serverPath ? [argv[0], path.resolve(serverPath)] : argv;
+  const { command, argv: args } = pulseCommand(serverPath);
   const env = pulseEnv(dir, { PULSE_FLUSH_VALUES: '100000' });
   const compactions = { values: 0, ms: 0, jobs: 0 };
   const onLine = (line) => {

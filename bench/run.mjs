@@ -6,6 +6,8 @@
 //                              alerts,restart,lifecycle,cluster] [--duration 3] [--warmup 0.5] [--threads 2]
 //                      [--query-values 1000000] [--big-query-values 10000000]
 //                      [--preload-timeout S] [--alert-duration 12] [--rounds 3]
+//   PULSE_BENCH_PREVIOUS_SERVER=<main.js of another build>: that build also takes its turn in the
+//   pipelined, reqresp and oneshot rounds (a row "this build / previous") and in `lifecycle`.
 //
 // It builds nothing: it runs dist/apps/server/main.js (or the command in PULSE_BENCH_SERVER) on
 // 127.0.0.1, a free port and a fresh data directory under the system temp dir, with fsync
@@ -152,6 +154,7 @@ async function startServers() {
     throw new Error(
       `the fsync floor failed: ${bench.floor.startError}\n${bench.floor.tail.join('\n')}`,
     );
+  await startPreviousBuild();
   bench.dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pulse-bench-'));
   bench.pulse = await startPulse('Pulse', bench.dataDir);
   const { pulse } = bench;
@@ -160,6 +163,25 @@ async function startServers() {
     log(
       `Pulse (pid ${pulse.pid}) on port ${pulse.port}, data in ${bench.dataDir}; sink on port ${sink.port}`,
     );
+}
+
+/**
+ * PULSE_BENCH_PREVIOUS_SERVER=<main.js of another build>: that build takes its turn in the
+ * compared rows (pipelined, reqresp, oneshot), so that a change is measured against the code
+ * before it in the same rounds; the lifecycle scenario compares it too.
+ */
+async function startPreviousBuild() {
+  const serverPath = process.env.PULSE_BENCH_PREVIOUS_SERVER;
+  if (!serverPath) return;
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pulse-bench-previous-'));
+  bench.extraDirs.add(dir);
+  const previous = await startPulse('previous build', dir, {}, undefined, serverPath);
+  if (previous.startError) {
+    bench.startFailed(previous, `the previous build (${serverPath})`);
+    return;
+  }
+  bench.previous = previous;
+  log(`previous build (pid ${previous.pid}, ${serverPath}) on port ${previous.port}`);
 }
 
 async function manyRow() {
@@ -187,9 +209,12 @@ async function finish(firstPulseRss) {
   const cleanStop = alive(pulse);
   log('stopping the servers (SIGTERM)');
   report.extra.push(
-    ...[await stopServer(pulse), await stopServer(sink), await stopServer(bench.floor)].filter(
-      Boolean,
-    ),
+    ...[
+      await stopServer(pulse),
+      await stopServer(sink),
+      await stopServer(bench.floor),
+      await stopServer(bench.previous),
+    ].filter(Boolean),
   );
   report.row(
     restarted ? 'peak RSS, VmHWM, before the restart (MB)' : 'peak RSS, VmHWM (MB)',

@@ -17,8 +17,9 @@ const TAIL_LINES = 40;
 const timeout = (s) => sleep(s * 1000, 'timeout', { ref: false });
 
 /** The Pulse server to run: `$PULSE_BENCH_SERVER` or the build; a .js/.mjs file runs with node. */
-export function pulseCommand() {
-  const serverPath = process.env.PULSE_BENCH_SERVER || 'dist/apps/server/main.js';
+export function pulseCommand(
+  serverPath = process.env.PULSE_BENCH_SERVER || 'dist/apps/server/main.js',
+) {
   const viaNode = /\.[cm]?js$/.test(serverPath);
   return {
     serverPath,
@@ -42,9 +43,9 @@ export function pulseEnv(dataDir, more = {}) {
   };
 }
 
-/** Starts Pulse (see pulseCommand) with pulseEnv(dataDir, more). */
-export function startPulse(name, dataDir, more = {}, onLine = undefined) {
-  const { command, argv } = pulseCommand();
+/** Starts Pulse (see pulseCommand; another build with `serverPath`) with pulseEnv(dataDir, more). */
+export function startPulse(name, dataDir, more = {}, onLine = undefined, serverPath = undefined) {
+  const { command, argv } = pulseCommand(serverPath);
   return startServer(name, command, argv, pulseEnv(dataDir, more), onLine);
 }
 
