@@ -8,7 +8,9 @@
 #   3. the compose stack up (CLIENT_REPLICAS=3, the server published on a free loopback port),
 #      healthy; the protocol suite against it; then apps/server/test/docker/*.docker-spec.ts
 #      (stack.docker-spec.ts: clients, netcat, stop, down/up, config, crash restart;
-#      dev.docker-spec.ts: the dev target; cluster.docker-spec.ts: docker-compose.cluster.yml)
+#      dev.docker-spec.ts: the dev target; cluster.docker-spec.ts: docker-compose.cluster.yml;
+#      monitoring.docker-spec.ts: docker-compose.monitoring.yml, Prometheus and Alertmanager on
+#      the base images step 2 made)
 #   4. always, also on failure: the test stacks' containers, networks and volumes removed, the
 #      temporary contexts deleted, the engine stopped if this script started it
 set -euo pipefail
@@ -68,11 +70,14 @@ export PULSE_DOCKER_RUNTIME_CONTEXT=$runtime_context PULSE_DOCKER_DEV_CONTEXT=$d
 export PULSE_IMAGE_TAG=test PULSE_TEST_PROJECT=pulse-test PULSE_TEST_DEV_PROJECT=pulse-test-dev
 export PULSE_TEST_CLUSTER_PROJECT=pulse-test-cluster PULSE_TEST_CLUSTER_NETWORK=pulse-test-cluster-net
 export PULSE_TEST_NETWORK=pulse-test-net PULSE_TEST_DEV_NETWORK=pulse-test-dev-net CLIENT_REPLICAS=3
+export PULSE_TEST_MONITORING_PROJECT=pulse-test-monitoring
+export PULSE_TEST_MONITORING_NETWORK=pulse-test-monitoring-net
 runtime_files=docker-compose.yml:docker-compose.publish.yml:apps/server/test/docker/docker-compose.host-artifacts.yml
 dev_files=docker-compose.yml:docker-compose.dev.yml:apps/server/test/docker/docker-compose.dev-from-host.yml
 cluster_files=docker-compose.cluster.yml:apps/server/test/docker/docker-compose.cluster-host-artifacts.yml
+monitoring_files=docker-compose.yml:docker-compose.monitoring.yml:apps/server/test/docker/docker-compose.host-artifacts.yml
 export PULSE_TEST_COMPOSE_FILES=$runtime_files PULSE_TEST_DEV_COMPOSE_FILES=$dev_files
-export PULSE_TEST_CLUSTER_COMPOSE_FILES=$cluster_files
+export PULSE_TEST_CLUSTER_COMPOSE_FILES=$cluster_files PULSE_TEST_MONITORING_COMPOSE_FILES=$monitoring_files
 
 compose() { # compose CONTEXT PROJECT FILES NETWORK ARGS...
   local context=$1 project=$2 files=$3 network=$4
@@ -82,6 +87,7 @@ compose() { # compose CONTEXT PROJECT FILES NETWORK ARGS...
 runtime_compose() { compose "$runtime_context" "$PULSE_TEST_PROJECT" "$runtime_files" "$PULSE_TEST_NETWORK" "$@"; }
 dev_compose() { compose "$dev_context" "$PULSE_TEST_DEV_PROJECT" "$dev_files" "$PULSE_TEST_DEV_NETWORK" "$@"; }
 cluster_compose() { compose "$runtime_context" "$PULSE_TEST_CLUSTER_PROJECT" "$cluster_files" "$PULSE_TEST_CLUSTER_NETWORK" "$@"; }
+monitoring_compose() { compose "$runtime_context" "$PULSE_TEST_MONITORING_PROJECT" "$monitoring_files" "$PULSE_TEST_MONITORING_NETWORK" "$@"; }
 cleanup() {
   local status=$?
   set +e
@@ -91,6 +97,8 @@ cleanup() {
     dev_compose down -v --remove-orphans >/dev/null 2>&1
   [ -f "$runtime_context/docker-compose.cluster.yml" ] &&
     cluster_compose down -v --remove-orphans >/dev/null 2>&1
+  [ -f "$runtime_context/docker-compose.monitoring.yml" ] &&
+    monitoring_compose down -v --remove-orphans >/dev/null 2>&1
   # Rebuilt by every run (the artifacts change); the base images stay for the next run.
   docker image rm pulse-server:test pulse-client:test pulse-server-dev:test >/dev/null 2>&1
   rm -rf "$runtime_context" "$dev_context"
@@ -102,12 +110,13 @@ trap cleanup EXIT
 
 step() { echo "test:docker: $1 ($((SECONDS - started_at)) s)"; }
 # What a run killed before its cleanup (SIGKILL, a power cut) may have left behind.
-for project in "$PULSE_TEST_PROJECT" "$PULSE_TEST_DEV_PROJECT" "$PULSE_TEST_CLUSTER_PROJECT"; do
+for project in "$PULSE_TEST_PROJECT" "$PULSE_TEST_DEV_PROJECT" "$PULSE_TEST_CLUSTER_PROJECT" \
+  "$PULSE_TEST_MONITORING_PROJECT"; do
   docker ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r docker rm -f >/dev/null
   docker volume ls -q --filter "label=com.docker.compose.project=$project" | xargs -r docker volume rm >/dev/null
 done
 docker network rm "$PULSE_TEST_NETWORK" "$PULSE_TEST_DEV_NETWORK" "$PULSE_TEST_CLUSTER_NETWORK" \
-  >/dev/null 2>&1 || true
+  "$PULSE_TEST_MONITORING_NETWORK" >/dev/null 2>&1 || true
 scripts/docker-local-base.sh
 step "base images ready"
 scripts/docker-host-artifacts.sh "$runtime_context" server client
@@ -120,7 +129,8 @@ step "built pulse-server:test and pulse-client:test"
 dev_compose build --quiet server
 step "built pulse-server-dev:test"
 docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' |
-  grep -E '^(pulse-server|pulse-client|pulse-server-dev):test ' | sed 's/^/test:docker: image size /'
+  grep -E '^((pulse-server|pulse-client|pulse-server-dev):test|prom/(prometheus|alertmanager):v[0-9.]+) ' |
+  sed 's/^/test:docker: image size /'
 
 # --- 3. tests ------------------------------------------------------------------------------
 runtime_compose up -d --no-build --scale client=3

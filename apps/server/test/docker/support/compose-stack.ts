@@ -60,7 +60,8 @@ export function fromTestDocker(name: string): string {
 /**
  * One compose project, driven as a user drives it: the compose command the machine has
  * (`docker compose` or `docker-compose`, chosen by scripts/test-docker.sh), run in the build
- * context the script prepared, with COMPOSE_FILE naming the shipped files plus the test overlay.
+ * context the script prepared, with COMPOSE_FILE naming the shipped files plus the test overlay,
+ * and `env` (variables the compose files read, such as PULSE_CONFIG_DIR) for this stack alone.
  */
 export class ComposeStack {
   constructor(
@@ -68,6 +69,7 @@ export class ComposeStack {
     readonly project: string,
     readonly files: string,
     readonly network: string,
+    readonly env: NodeJS.ProcessEnv = {},
   ) {}
 
   /** The runtime stack that scripts/test-docker.sh brought up. */
@@ -87,6 +89,20 @@ export class ComposeStack {
       fromTestDocker('PULSE_TEST_CLUSTER_PROJECT'),
       fromTestDocker('PULSE_TEST_CLUSTER_COMPOSE_FILES'),
       fromTestDocker('PULSE_TEST_CLUSTER_NETWORK'),
+    );
+  }
+
+  /**
+   * docker-compose.yml with docker-compose.monitoring.yml (Prometheus and Alertmanager), on the
+   * runtime images already built; `env` as for the constructor.
+   */
+  static monitoring(env: NodeJS.ProcessEnv = {}): ComposeStack {
+    return new ComposeStack(
+      fromTestDocker('PULSE_DOCKER_RUNTIME_CONTEXT'),
+      fromTestDocker('PULSE_TEST_MONITORING_PROJECT'),
+      fromTestDocker('PULSE_TEST_MONITORING_COMPOSE_FILES'),
+      fromTestDocker('PULSE_TEST_MONITORING_NETWORK'),
+      env,
     );
   }
 
@@ -129,6 +145,7 @@ export class ComposeStack {
       cwd: this.context,
       env: {
         ...process.env,
+        ...this.env,
         COMPOSE_PROJECT_NAME: this.project,
         COMPOSE_FILE: this.files,
         PULSE_NETWORK: this.network,
@@ -178,6 +195,15 @@ export class ComposeStack {
   /** `docker exec` in the service's container, as the image's user. */
   async exec(service: string, ...command: string[]): Promise<CommandResult> {
     return run('docker', ['exec', await this.container(service), ...command]);
+  }
+
+  /** `docker exec -i` in the service's container with `input` on its stdin. */
+  async execWithInput(
+    service: string,
+    input: string,
+    ...command: string[]
+  ): Promise<CommandResult> {
+    return runWithInput('docker', ['exec', '-i', await this.container(service), ...command], input);
   }
 
   /** A POSIX shell script in the service's container (the image's /bin/sh), as the image's user. */
