@@ -15,7 +15,8 @@ MONITORING_FILES := $(COMPOSE_FILES) -f docker-compose.monitoring.yml
 help:
 	@echo "make up [CLIENT_REPLICAS=N] [PUBLISH=PORT]  build and start the server and N load clients"
 	@echo "                                            (PUBLISH=7070: every interface; 127.0.0.1:7070: this machine)"
-	@echo "make down                                   stop and remove the containers (data volume kept)"
+	@echo "make down                                   stop and remove the containers (data volume kept),"
+	@echo "                                            Prometheus's and Alertmanager's too"
 	@echo "make logs                                   follow every container's logs"
 	@echo "make manual                                 an interactive client on the compose network"
 	@echo "make validate                               netcat check of the running server"
@@ -43,8 +44,10 @@ up: compose-installed
 	PULSE_PUBLISH=$(PUBLISH) CLIENT_REPLICAS=$(CLIENT_REPLICAS) \
 	  $(COMPOSE) $(COMPOSE_FILES) up -d --build --scale client=$(CLIENT_REPLICAS)
 
+# --remove-orphans: also Prometheus and Alertmanager if make monitoring-up started them (else
+# they would keep running, and the network in use could not be removed).
 down: compose-installed
-	$(COMPOSE) $(COMPOSE_FILES) down
+	$(COMPOSE) $(COMPOSE_FILES) down --remove-orphans
 
 logs: compose-installed
 	$(COMPOSE) $(COMPOSE_FILES) logs -f
