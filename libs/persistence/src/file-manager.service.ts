@@ -24,10 +24,13 @@ import { describeFsError } from './io/fs-error';
 import { nodeStorageFs } from './io/node-storage-fs';
 import { STORAGE_FS } from './io/storage-fs';
 import type { StorageFs } from './io/storage-fs';
+import { DeletionMarks } from './deletion/deletion-marks';
 import { DataDirLock } from './lock/data-dir-lock';
 import { StorageLayout, ensureDataDir, recoverStorage } from './recovery/recovery';
 import { RetentionPolicy } from './retention/retention-policy';
 import { Series } from './series/series';
+import { LastValueVisitor, SortedMetricIds, SummaryVisitor } from './series/metric-listing';
+import type { MetricIdPage, MetricSummary } from './series/metric-listing';
 import { SeriesScanner } from './series/series-scanner';
 import { SeriesStore } from './series/series-store';
 import { SeriesVisitor } from './series/series-visitor';
@@ -81,6 +84,11 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   private flusher: BlockFlusher | undefined;
   private compactor: Compactor | undefined;
   private readonly retention: RetentionPolicy;
+  private readonly deletions: DeletionMarks;
+  private readonly sortedIds = new SortedMetricIds(
+    () => this.store.ids(),
+    () => this.store.size,
+  );
 
   constructor(
     @Inject(STORAGE_OPTIONS) private readonly options: StorageOptions,
@@ -91,6 +99,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     this.layout = { dataDir, walDir: join(dataDir, 'wal'), blockDir: join(dataDir, 'blocks') };
     this.retention = options.retention ?? RetentionPolicy.keepEverything;
     this.wal = new WriteAheadLog(this.layout.walDir, options.durability === 'fsync', fs, clock);
+    this.deletions = new DeletionMarks(fs, join(dataDir, 'deletions.jsonl'));
   }
 
   /** Locks the data directory and recovers it before the listener opens. */
@@ -107,6 +116,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
         this.clock,
         this.logger,
       );
+      await this.deletions.load();
     } catch (error) {
       await this.release();
       throw recoveryError(this.layout.dataDir, error);
@@ -120,6 +130,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
       intervalMs: this.options.compactionIntervalMs ?? DEFAULT_COMPACTION_MS,
       retryMs,
       blockSeq,
+      deletions: () => this.deletions.all(),
       onTick: () => this.flushExpiredHeads(),
     });
     this.compactor = compactor;
@@ -220,7 +231,10 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     if (!series) return false;
     // Values out of retention are never selected, from the moment they are out: their block may
     // still be on disk until the next compaction.
-    const earliest = this.retention.appliesTo(id) ? this.retention.cutoff(this.clock.now()) : from;
+    const earliest = Math.max(
+      this.retention.appliesTo(id) ? this.retention.cutoff(this.clock.now()) : from,
+      this.deletions.upTo(id) + 1, // a deleted metric's values are gone at once, as well
+    );
     this.store.activeScans++;
     try {
       await new SeriesScanner(this.store, Math.max(from, earliest), to, visitor).scan(series);
@@ -231,9 +245,52 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     return true;
   }
 
+  /**
+   * Metric ids containing `search` (case-insensitive), in id order after `after`, at most
+   * `limit`, and how many match in all.
+   */
+  metricIds(search: string, limit: number, after: string | null): MetricIdPage {
+    return this.sortedIds.page(search, limit, after, (id) => this.hasMetric(id));
+  }
+
+  /** The metric's value count, first and last stamps and last value (undefined: unknown). */
+  async summarize(id: string): Promise<MetricSummary | undefined> {
+    const summary = new SummaryVisitor();
+    if (!(await this.scan(id, -Infinity, Infinity, summary))) return undefined;
+    if (summary.count === 0) {
+      return { id, count: 0, firstStamp: null, lastStamp: null, lastValue: null };
+    }
+    let lastValue = summary.lastValue;
+    if (summary.lastValueStamp < summary.lastStamp) {
+      const last = new LastValueVisitor();
+      await this.scan(id, summary.lastStamp, summary.lastStamp, last);
+      lastValue = last.value;
+    }
+    const { count, firstStamp, lastStamp } = summary;
+    return { id, count, firstStamp, lastStamp, lastValue };
+  }
+
+  /**
+   * Deletes the metric's values (DELETE /api/metrics/{id}): every value stamped so far is gone
+   * from queries once this resolves (the mark is durable); heads are flushed so that compaction,
+   * woken by the flush, removes them from disk. False if the metric is unknown.
+   */
+  async deleteMetric(id: string): Promise<boolean> {
+    const series = this.visibleSeries(id);
+    if (!series || this.state !== 'open') return false;
+    await this.deletions.mark(id, series.lastStamp);
+    this.logger.log(`deleted metric ${id} (values stamped up to ${series.lastStamp})`);
+    const flusher = this.flusher;
+    if (flusher && (series.head || series.flushing))
+      this.committer?.runBetweenCommits(() => flusher.flushNow());
+    else this.compactor?.wake();
+    return true;
+  }
+
   private visibleSeries(id: string): Series | undefined {
     const series = this.store.get(id);
     if (!series?.committed) return undefined;
+    if (series.lastStamp <= this.deletions.upTo(id)) return undefined; // deleted, not logged since
     if (!this.retention.appliesTo(id)) return series;
     return series.lastStamp >= this.retention.forgetBefore(this.clock.now()) ? series : undefined;
   }

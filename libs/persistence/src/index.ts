@@ -22,4 +22,4 @@ export type { FsCallKind, OpenMode, StorageFile, StorageFs } from './io/storage-
 export { nodeStorageFs } from './io/node-storage-fs';
 export { decodeWalRecord, encodeWalRecord } from './wal/wal-format';
 export type { DecodedBatch, WalBatchSource } from './wal/wal-format';
-export { AlertJournal } from './alerts/alert-journal';
+export { AlertJournal, JsonLinesFile } from './io/json-lines-file';

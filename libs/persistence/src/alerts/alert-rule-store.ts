@@ -6,7 +6,7 @@ import { STORAGE_FS } from '../io/storage-fs';
 import type { StorageFs } from '../io/storage-fs';
 import { STORAGE_OPTIONS } from '../storage-options';
 import type { StorageOptions } from '../storage-options';
-import { AlertJournal } from './alert-journal';
+import { AlertJournal } from '../io/json-lines-file';
 import { ruleKey } from './alert-rule';
 import type { AlertCheckResult, NewAlertRule, StoredAlertRule } from './alert-rule';
 import { RulesFile } from './rules-file';
@@ -23,7 +23,7 @@ import { RulesSave } from './rules-save';
  * Over ~200 lines on purpose: the rules, the unconfirmed registrations and the save queue keep
  * one invariant together (no snapshot holds a refused rule or an unjournaled checkpoint); split
  * into two classes they would share the same mutable maps. File I/O is in rules-file.ts and
- * alert-journal.ts.
+ * io/json-lines-file.ts.
  */
 @Injectable()
 export class AlertRuleStore implements OnModuleInit {

@@ -25,6 +25,8 @@ export interface CompactionTask {
   cutoff: number;
   /** Metrics whose last stamp is before this, and with no value left, are dropped. */
   forgetBefore: number;
+  /** Deleted metrics (DeletionMarks): their values stamped up to the mark are dropped. */
+  deleted?: Record<string, number>;
 }
 
 export interface CompactionOutput {
@@ -80,7 +82,7 @@ export async function runCompaction(
         const path = join(task.blockDir, sequencedName(seq, BLOCK_SUFFIX));
         const writer = await BlockFileWriter.create(path, fs);
         try {
-          await writeOutput(writer, plan[k], task.cutoff);
+          await writeOutput(writer, plan[k], task);
           const bytes = await writer.finish(group, walCoveredUpTo);
           outputs.push({ seq, path, values: writer.valueCount, bytes });
         } catch (error) {
@@ -137,7 +139,7 @@ function planOutputs(task: CompactionTask, metrics: readonly MetricParts[]): Out
     emptyEntries: [],
   }));
   for (const metric of metrics) {
-    const low = retentionAppliesTo(metric.id) ? task.cutoff : -Infinity;
+    const low = lowestKept(task, metric.id);
     let placed = false;
     for (const plan of plans) {
       const from = Math.max(plan.window.from, low);
@@ -152,7 +154,10 @@ function planOutputs(task: CompactionTask, metrics: readonly MetricParts[]): Out
         placed = true;
       }
     }
-    const keepEmpty = !retentionAppliesTo(metric.id) || metric.lastStamp >= task.forgetBefore;
+    const deletedUpTo = task.deleted?.[metric.id] ?? -Infinity;
+    const keepEmpty =
+      metric.lastStamp > deletedUpTo &&
+      (!retentionAppliesTo(metric.id) || metric.lastStamp >= task.forgetBefore);
     if (!placed && keepEmpty && plans.length > 0) {
       const home =
         plans.find((p) => metric.lastStamp >= p.window.from && metric.lastStamp < p.window.to) ??
@@ -163,10 +168,17 @@ function planOutputs(task: CompactionTask, metrics: readonly MetricParts[]): Out
   return plans.filter((p) => p.members.length + p.emptyEntries.length > 0);
 }
 
-async function writeOutput(writer: BlockFileWriter, plan: OutputPlan, cutoff: number) {
+/** The earliest stamp of the metric's values that the output keeps (retention, deletion). */
+function lowestKept(task: CompactionTask, id: string): number {
+  const retained = retentionAppliesTo(id) ? task.cutoff : -Infinity;
+  const deletedUpTo = task.deleted?.[id];
+  return deletedUpTo === undefined ? retained : Math.max(retained, deletedUpTo + 1);
+}
+
+async function writeOutput(writer: BlockFileWriter, plan: OutputPlan, task: CompactionTask) {
   const { window } = plan;
   for (const metric of plan.members) {
-    const from = retentionAppliesTo(metric.id) ? Math.max(window.from, cutoff) : window.from;
+    const from = Math.max(window.from, lowestKept(task, metric.id));
     writer.beginEntry(metric.id);
     for (const { block, first, end } of metric.parts) {
       const { table } = block;

@@ -50,6 +50,8 @@ export interface PlanContext {
   spans: readonly number[];
   /** Bytes of the data directory that are not blocks (the WAL), for PULSE_RETENTION_BYTES. */
   otherBytes: number;
+  /** Blocks holding values of deleted metrics (DeletionMarks): rewritten without them. */
+  holdingDeleted?: ReadonlySet<number>;
 }
 
 const HOUR = 3_600_000;
@@ -89,6 +91,7 @@ export function planCompaction(
   return (
     bySize(blocks, ctx) ??
     byRetention(blocks, ctx) ??
+    byDeletion(blocks, ctx) ??
     bySplit(blocks, ctx) ??
     byEndedWindow(blocks, ctx) ??
     byTier(blocks, ctx)
@@ -118,6 +121,14 @@ function byRetention(blocks: readonly BlockInfo[], ctx: PlanContext): Compaction
     }
   }
   return undefined;
+}
+
+function byDeletion(blocks: readonly BlockInfo[], ctx: PlanContext): CompactionJob | undefined {
+  const largest = ctx.spans[ctx.spans.length - 1];
+  const b = blocks.find((block) => ctx.holdingDeleted?.has(block.seq));
+  if (!b) return undefined;
+  const windows = windowsTouched(b.minStamp, b.maxStamp, largest);
+  return { kind: 'rewrite', inputs: [b.seq], windows, reason: 'values of deleted metrics' };
 }
 
 function bySplit(blocks: readonly BlockInfo[], ctx: PlanContext): CompactionJob | undefined {

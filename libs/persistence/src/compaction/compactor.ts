@@ -20,6 +20,8 @@ export interface CompactorOptions {
   intervalMs: number;
   retryMs: number;
   blockSeq: BlockSequence;
+  /** Deleted metrics and the stamps up to which their values go (DeletionMarks). */
+  deletions?: () => ReadonlyMap<string, number>;
   /** Called on every timer tick, before looking for work (FileManager: flush old heads). */
   onTick?: () => void;
 }
@@ -106,6 +108,7 @@ export class Compactor {
               retention: this.options.retention,
               spans: this.options.spans,
               otherBytes: 0,
+              holdingDeleted: this.blocksHoldingDeleted(),
             },
           );
           if (!job) break;
@@ -118,6 +121,23 @@ export class Compactor {
     } finally {
       if (this.state === 'running') this.state = 'idle';
     }
+  }
+
+  /** The block numbers (seq) whose runs hold values of deleted metrics at or before their mark. */
+  private blocksHoldingDeleted(): Set<number> {
+    const found = new Set<number>();
+    const marks = this.options.deletions?.();
+    if (!marks || marks.size === 0) return found;
+    const seqOfSlot = new Map(this.store.installedBlocks().map((b) => [b.slot, b.block.seq]));
+    for (const [id, upTo] of marks) {
+      const runs = this.store.get(id)?.blockRuns ?? [];
+      for (let r = 0; r < runs.length; r += 4) {
+        const seq = seqOfSlot.get(runs[r]);
+        if (seq !== undefined && this.store.blockTables[runs[r]].minStamp[runs[r + 1]] <= upTo)
+          found.add(seq);
+      }
+    }
+    return found;
   }
 
   /** One job; false (logged) if it failed. */
@@ -147,6 +167,7 @@ export class Compactor {
         firstSeq: this.options.blockSeq.reserve(job.windows.length),
         cutoff: this.options.retention.cutoff(this.clock.now()),
         forgetBefore: this.options.retention.forgetBefore(this.clock.now()),
+        deleted: Object.fromEntries(this.options.deletions?.() ?? []),
       });
       if (this.state === 'closed') return true; // finished as shutdown began: recovery finishes it
       await this.swapIn(slots, result.outputs);

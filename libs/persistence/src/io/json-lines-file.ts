@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
-import type { StorageFile, StorageFs } from '../io/storage-fs';
+import type { StorageFile, StorageFs } from './storage-fs';
 
 /**
- * alerts.jsonl: one JSON line per firing or resolved rule, appended and synced. A failed append
- * is cut back off, so a torn line never precedes the next one; appends run one at a time.
+ * A file of JSON lines, appended and synced (the alert journal, the metric deletions). A failed
+ * append is cut back off, so a torn line never precedes the next one; appends run one at a time.
  */
-export class AlertJournal {
-  private readonly logger = new Logger('AlertRuleStore');
+export class JsonLinesFile {
+  private readonly logger = new Logger(JsonLinesFile.name);
   /** A failed append could not be cut off: the next one starts on a new line. */
   private torn = false;
   private last: Promise<void> = Promise.resolve();
@@ -58,3 +58,6 @@ export class AlertJournal {
     }
   }
 }
+
+/** alerts.jsonl: one JSON line per firing, resolved or deleted rule. */
+export class AlertJournal extends JsonLinesFile {}

@@ -88,6 +88,11 @@ export class SeriesStore {
     return this.byId.size;
   }
 
+  /** Every metric id known (visible or not: see FileManager.hasMetric). */
+  ids(): IterableIterator<string> {
+    return this.byId.keys();
+  }
+
   /** Applies durable values to the heads (visible to queries from now on). */
   apply(
     series: readonly Series[],
