@@ -6,7 +6,8 @@
 #                        dist/ and a production-only node_modules); how the tests build it offline.
 #   dev-base:            the dev target's user, directories and command.
 #   dev-from-host:       dev-base + the host's sources and full node_modules (tests, offline).
-#   build:               all dependencies installed in the image, compiles dist/apps/server.
+#   build:               all dependencies installed in the image, compiles dist/apps/server
+#                        (the server and its web dashboard).
 #   dev:                 dev-base + the build stage's node_modules and the sources;
 #                        `nest start --watch` on sources mounted over them (docker-compose.dev.yml).
 #   artifacts:           the build stage with dev dependencies pruned, the runtime layout gathered.
@@ -58,7 +59,11 @@ COPY tsconfig.json nest-cli.json rspack.config.js ./
 COPY bin ./bin
 COPY apps ./apps
 COPY libs ./libs
-RUN node node_modules/@nestjs/cli/bin/nest.js build server
+# The server, then the web dashboard (Vite) into dist/apps/server/dashboard, which the server
+# serves at `/`: the same two steps as `npm run build:server`, in the same order (nest build
+# empties dist/apps/server first).
+RUN node node_modules/@nestjs/cli/bin/nest.js build server \
+  && node node_modules/vite/bin/vite.js build --config apps/dashboard/vite.config.mts
 
 FROM dev-base AS dev
 COPY --from=build /app/node_modules ./node_modules
