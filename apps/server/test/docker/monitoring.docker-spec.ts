@@ -1,10 +1,11 @@
 /**
- * docker-compose.monitoring.yml as users run it (make monitoring-up): the server and a load
- * client on the runtime images scripts/test-docker.sh built, beside Prometheus and Alertmanager
- * (the images scripts/docker-local-base.sh made, or pulled ones), reached on the loopback ports
- * the overlay publishes. The configuration is a copy of ./config with three values the tests
- * cannot wait for: alert checks and scrapes every second, and a client logging every 250 ms
- * (so that a rule on its metric fires at every check, never resolving in between).
+ * docker-compose.monitoring.yml as users run it (make monitoring-up): the server on the runtime
+ * image scripts/test-docker.sh built, beside Prometheus and Alertmanager (the images
+ * scripts/docker-local-base.sh made, or pulled ones), reached on the loopback ports the overlay
+ * publishes. The configuration is a copy of ./config with the two periods the tests cannot wait
+ * for: alert checks and scrapes every second. The clients are busybox netcat on the stack's
+ * network: the load clients are stack.docker-spec.ts's subject, and without them nothing waits
+ * for the server's first health check (5 s) before the tests start.
  */
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,11 +14,12 @@ import { SETTING_NAMES } from '../../src/config/pulse-environment';
 import type { ReceivedAlert } from '../support/alertmanager';
 import { REPLY } from '../support/replies';
 import { sleep } from '../support/timing';
-import { ComposeStack, fromTestDocker } from './support/compose-stack';
+import { ComposeStack, fromTestDocker, run } from './support/compose-stack';
 
 const context = fromTestDocker('PULSE_DOCKER_RUNTIME_CONTEXT');
 const configDir = join(context, 'config-monitoring-test');
 const stack = ComposeStack.monitoring({ PULSE_CONFIG_DIR: configDir });
+const nonce = `${process.pid}.${Date.now()}`;
 
 /** One series of a Prometheus instant query's answer. */
 interface Sample {
@@ -47,9 +49,6 @@ async function writeTestConfig(): Promise<void> {
   const edit = async (file: string, change: (text: string) => string) =>
     writeFile(join(configDir, file), change(await readFile(join(configDir, file), 'utf8')));
   await edit('server.yaml', (text) => `${text}PULSE_ALERT_PERIOD_SECONDS: 1\n`);
-  await edit('client.yaml', (text) =>
-    replaced(text, 'PULSE_CLIENT_INTERVAL_MS: 1000', 'PULSE_CLIENT_INTERVAL_MS: 250'),
-  );
   await edit('prometheus.yml', (text) =>
     replaced(
       replaced(text, 'scrape_interval: 15s', 'scrape_interval: 1s'),
@@ -72,6 +71,42 @@ async function getJson<T>(url: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** Waits until GET `url` answers 200 (the service started and is ready). */
+async function waitReady(url: string): Promise<void> {
+  const status = await poll(
+    () => fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, String),
+    (answer) => answer === 200,
+    60_000,
+  );
+  expect(`${url}: ${status}`).toBe(`${url}: 200`);
+}
+
+/**
+ * A client on the stack's network sending `LOG <id> <value>` every 200 ms until stopped (a
+ * busybox loop into netcat), so that a rule over the value fires at every check. Labelled with
+ * the project, so that scripts/test-docker.sh removes it with the stack's leftovers.
+ */
+async function keepLogging(id: string, value: number): Promise<{ stop: () => Promise<void> }> {
+  const name = `${stack.project}-logger-${process.pid}`;
+  const started = await run('docker', [
+    'run',
+    '-d',
+    '--rm',
+    '--name',
+    name,
+    '--label',
+    `com.docker.compose.project=${stack.project}`,
+    '--network',
+    stack.network,
+    'busybox:1.35',
+    'sh',
+    '-c',
+    `while :; do echo 'LOG ${id} ${value}'; sleep 0.2; done | nc server 7070 >/dev/null`,
+  ]);
+  if (started.code !== 0) throw new Error(`docker run ${name}: ${started.stderr}`);
+  return { stop: async () => void (await run('docker', ['rm', '-f', name])) };
+}
+
 describe('the monitoring overlay (docker-compose.monitoring.yml)', () => {
   let prometheus: string;
   let alertmanager: string;
@@ -92,13 +127,18 @@ describe('the monitoring overlay (docker-compose.monitoring.yml)', () => {
 
   beforeAll(async () => {
     await writeTestConfig();
-    // As make monitoring-up does it (one load client), without the build.
-    await stack.compose('up', '-d', '--no-build', '--scale', 'client=1');
-    for (const service of ['server', 'prometheus', 'alertmanager']) {
-      await stack.waitHealthy(service, 90_000);
-    }
+    await stack.compose('up', '-d', '--no-build', 'server', 'prometheus', 'alertmanager');
     prometheus = await publishedUrl('prometheus', 9090);
     alertmanager = await publishedUrl('alertmanager', 9093);
+    await waitReady(`${prometheus}/-/ready`);
+    await waitReady(`${alertmanager}/-/ready`);
+    // The server's protocol port (opened after its HTTP port): a QUERY answered, 404 or 200.
+    const answer = await poll(
+      () => stack.netcat('server', [`QUERY docker.monitoring.ready COUNT 0`]),
+      (reply) => /^(404|200) /.test(reply),
+      60_000,
+    );
+    expect(answer).toMatch(/^(404|200) /);
   }, 150_000);
 
   afterAll(async () => {
@@ -149,12 +189,8 @@ describe('the monitoring overlay (docker-compose.monitoring.yml)', () => {
       expect(result.code).toBe(0);
     };
     const shipped = (file: string) => readFile(join(context, 'config', file), 'utf8');
-    await check(
-      'prometheus',
-      'prometheus.yml',
-      'promtool check config',
-      await shipped('prometheus.yml'),
-    );
+    const prometheusYml = await shipped('prometheus.yml');
+    await check('prometheus', 'prometheus.yml', 'promtool check config', prometheusYml);
     const alertmanagerYml = await shipped('alertmanager.yml');
     await check('alertmanager', 'alertmanager.yml', 'amtool check-config', alertmanagerYml);
     // Its example, uncommented (the indented comment lines), is a valid configuration too.
@@ -184,7 +220,7 @@ describe('the monitoring overlay (docker-compose.monitoring.yml)', () => {
     const acknowledged = () => scalar('pulse_values_acknowledged_total{job="pulse"}');
     const before = await poll(acknowledged, (value) => !Number.isNaN(value));
     expect(before).toBeGreaterThanOrEqual(0);
-    const id = `docker.monitoring.${process.pid}.${Date.now()}`;
+    const id = `docker.monitoring.${nonce}`;
     const lines = Array.from({ length: 20 }, (_, i) => `LOG ${id} ${i}`);
     expect(await stack.netcat('server', lines)).toBe(REPLY.inserted.repeat(20));
     const after = await poll(acknowledged, (value) => value >= before + 20);
@@ -192,32 +228,26 @@ describe('the monitoring overlay (docker-compose.monitoring.yml)', () => {
   });
 
   it('shows a rule that fires in Alertmanager, labelled with the rule, and counts its delivery', async () => {
-    // The load client logs <its host name>.cpu every 250 ms: more than 0 values a second fires
-    // at every check.
-    const host = (await stack.inspect(await stack.container('client'))).Config.Hostname;
-    const id = `${host}.cpu`;
-    const logged = await poll(
-      () => stack.netcat('server', [`QUERY ${id} COUNT 0`]),
-      (reply) => /^200 \[\d/.test(reply),
+    const id = `docker.monitoring.alert.${nonce}`;
+    expect(await stack.netcat('server', [`LOG ${id} 1`, `NEW-ALERT ${id} MAX 60 5`])).toBe(
+      REPLY.inserted + REPLY.alertRegistered,
     );
-    expect(logged).toMatch(/^200 \[\d/);
-    expect(await stack.netcat('server', [`NEW-ALERT ${id} COUNT 1 0`])).toBe(REPLY.alertRegistered);
-
+    const logger = await keepLogging(id, 100);
     const filter = encodeURIComponent(`metric="${id}"`);
     const alerts = await poll(
       () => getJson<ReceivedAlert[]>(`${alertmanager}/api/v2/alerts?filter=${filter}`),
       (found) => found.length > 0,
-    );
+    ).finally(() => logger.stop());
     expect(alerts).toHaveLength(1);
     expect(alerts[0].labels).toMatchObject({
       alertname: 'PulseAlert',
       metric: id,
-      op: 'COUNT',
-      secs: '1',
-      limit: '0',
+      op: 'MAX',
+      secs: '60',
+      limit: '5',
     });
     expect(alerts[0].status.state).toBe('active');
-    expect(alerts[0].annotations.summary).toBe(`ALERT ${id}: COUNT is over 0`);
+    expect(alerts[0].annotations.summary).toBe(`ALERT ${id}: MAX is over 5`);
 
     // The server counted the delivery, and Prometheus scraped the count.
     const delivered = await poll(
@@ -225,5 +255,11 @@ describe('the monitoring overlay (docker-compose.monitoring.yml)', () => {
       (value) => value >= 1,
     );
     expect(delivered).toBeGreaterThanOrEqual(1);
+  });
+
+  it("reports the three healthy by their compose health checks (the overlay's, and /readyz)", async () => {
+    for (const service of ['server', 'prometheus', 'alertmanager']) {
+      expect((await stack.waitHealthy(service, 60_000)).State.Health?.Status).toBe('healthy');
+    }
   });
 });
