@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BucketCounts, FileManager } from '@app/persistence';
 import { Replies, parseQueryArgs, queryResult } from '@app/protocol';
-import type { AggregateOp } from '@app/protocol';
+import type { AggregateOp, QueryArgs } from '@app/protocol';
 import { splitLogCommands } from './log-commands';
 import { METRICS_OPTIONS } from './metrics-options';
 import type { MetricsOptions } from './metrics-options';
@@ -11,6 +11,11 @@ import { WindowAggregator } from './window-aggregator';
 const QUERY_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5,
 ];
+
+/** A QUERY answered with each aggregate's window start (the HTTP API), or its error reply. */
+export type QueryWindows =
+  | { ok: true; times: number[]; values: number[]; from: number | null; to: number | null }
+  | { ok: false; reply: string };
 
 /**
  * LOG and QUERY: validates arguments, stores values through the FileManager, aggregates queries
@@ -83,10 +88,31 @@ export class MetricsService {
     return this.files.visibleUpTo();
   }
 
+  /** A QUERY's tokens answered as numbers with their window starts (GET /api/query). */
+  async queryWindows(tokens: readonly string[]): Promise<QueryWindows> {
+    const query = parseQueryArgs(tokens, this.options.timeZone);
+    if (!query) return { ok: false, reply: Replies.queryUsage };
+    const aggregator = new WindowAggregator(query.op, query.secs, query.from, true);
+    const outcome = await this.run(query, tokens, aggregator);
+    if (outcome !== undefined) return { ok: false, reply: outcome };
+    const values = aggregator.finishValues();
+    const times = aggregator.starts as number[];
+    return { ok: true, times, values, from: query.from ?? null, to: query.to ?? null };
+  }
+
   private async queryOne(tokens: readonly string[]): Promise<string> {
     const query = parseQueryArgs(tokens, this.options.timeZone);
     if (!query) return Replies.queryUsage;
     const aggregator = new WindowAggregator(query.op, query.secs, query.from);
+    return (await this.run(query, tokens, aggregator)) ?? queryResult(aggregator.finish());
+  }
+
+  /** Scans the query's values into the aggregator: undefined when done, else the error reply. */
+  private async run(
+    query: QueryArgs,
+    tokens: readonly string[],
+    aggregator: WindowAggregator,
+  ): Promise<string | undefined> {
     const started = performance.now();
     try {
       const found = await this.files.scan(
@@ -95,7 +121,7 @@ export class MetricsService {
         query.to ?? Infinity,
         aggregator,
       );
-      return found ? queryResult(aggregator.finish()) : Replies.metricNotFound;
+      return found ? undefined : Replies.metricNotFound;
     } catch (error) {
       this.logger.error(`QUERY ${tokens.join(' ')} failed: ${(error as Error).message}`);
       return Replies.internalError;

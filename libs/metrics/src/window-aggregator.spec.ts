@@ -31,6 +31,27 @@ describe('WindowAggregator', () => {
     expect(feed(new WindowAggregator('MIN', 1000), points)).toEqual(['-2.0']);
   });
 
+  it('gives each aggregate its window start when asked (the HTTP API)', () => {
+    const starts = (agg: WindowAggregator) => {
+      feed(agg, points);
+      return agg.starts;
+    };
+    expect(starts(new WindowAggregator('COUNT', 1, undefined, true))).toEqual([
+      T0,
+      T0 + 1000,
+      T0 + 3000,
+    ]);
+    expect(starts(new WindowAggregator('MAX', 2, T0 - 1000, true))).toEqual([
+      T0 - 1000,
+      T0 + 1000,
+      T0 + 3000,
+    ]);
+    expect(starts(new WindowAggregator('MIN', 0, undefined, true))).toEqual(
+      points.map((p) => p[0]),
+    );
+    expect(new WindowAggregator('AVG', 1).starts).toBeUndefined(); // QUERY's path keeps none
+  });
+
   it('anchors windows at from when given', () => {
     // Windows [T0-500, T0+500), [T0+500, T0+1500), ...
     expect(feed(new WindowAggregator('COUNT', 1, T0 - 500), points)).toEqual(['1', '2', '1']);

@@ -26,14 +26,18 @@ export class WindowAggregator implements SeriesVisitor {
   private exactParts: number[] | undefined;
   /** One aggregate per non-empty window, oldest first (formatted only at the end). */
   private readonly results: number[] = [];
+  /** With `withStarts`: each result's window start (secs 0: each value's stamp). */
+  readonly starts: number[] | undefined;
 
   constructor(
     private readonly op: AggregateOp,
     secs: number,
     from?: number,
+    withStarts = false,
   ) {
     this.windowMs = secs * 1000;
     this.start = from;
+    if (withStarts) this.starts = [];
   }
 
   /**
@@ -78,6 +82,7 @@ export class WindowAggregator implements SeriesVisitor {
   ): void {
     if (this.windowMs === 0) {
       for (let i = start; i < end; i++) this.results.push(this.op === 'COUNT' ? 1 : values[i]);
+      if (this.starts) for (let i = start; i < end; i++) this.starts.push(stamps[i]);
       return;
     }
     this.start ??= stamps[start];
@@ -132,6 +137,9 @@ export class WindowAggregator implements SeriesVisitor {
   private emit(): void {
     if (this.count === 0) return;
     this.results.push(this.aggregate());
+    this.starts?.push(
+      this.windowMs <= 1 ? this.window : (this.start as number) + this.window * this.windowMs,
+    );
     this.count = 0;
     this.sum.reset();
     this.exactParts = undefined;

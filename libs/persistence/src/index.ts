@@ -23,3 +23,4 @@ export { nodeStorageFs } from './io/node-storage-fs';
 export { decodeWalRecord, encodeWalRecord } from './wal/wal-format';
 export type { DecodedBatch, WalBatchSource } from './wal/wal-format';
 export { AlertJournal, JsonLinesFile } from './io/json-lines-file';
+export type { MetricIdPage, MetricSummary } from './series/metric-listing';

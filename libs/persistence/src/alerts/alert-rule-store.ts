@@ -144,6 +144,38 @@ export class AlertRuleStore implements OnModuleInit {
     }
   }
 
+  /**
+   * Removes a registered rule (DELETE /api/alerts/{rule}): resolves to it once the rules file
+   * without it is durable, then journals a `deleted` line (notifications resolve its alert);
+   * undefined if there is no such rule. If the save fails the rule stays, and this rejects.
+   */
+  async remove(key: string, now: number): Promise<StoredAlertRule | undefined> {
+    const rule = this.rules.get(key);
+    if (!rule || this.unconfirmed.has(key)) return undefined;
+    this.rules.delete(key);
+    this.version++;
+    try {
+      await this.requestSave().done;
+    } catch (error) {
+      if (!this.rules.has(key)) this.rules.set(key, rule);
+      this.version++;
+      throw error;
+    }
+    const { id, op, secs, limit } = rule;
+    const at = new Date(now).toISOString();
+    await this.journalFile
+      .append([
+        {
+          ...{ time: at, state: 'deleted', id, op, secs, limit },
+          ...{ from: new Date(rule.checkedUpTo).toISOString(), to: at, aggregates: [] },
+        },
+      ])
+      .catch((error: Error) =>
+        this.logger.warn(`deleted alert rule ${key}, but could not journal it: ${error.message}`),
+      );
+    return { ...rule };
+  }
+
   /** Waits for running saves; then saves if memory is ahead of the file (after a failed save). */
   async flush(): Promise<void> {
     while (this.writing) await this.writing.done.catch(() => undefined);
