@@ -10,6 +10,7 @@ import { ServerConfig } from './config/server-config';
 import { ServerModule } from './server.module';
 import { LineTransportServer } from './transport/line-transport.server';
 import { HttpListenError } from './bootstrap/startup-error';
+import { configureHttpApp, HTTP_BODY_LIMIT, packageVersion } from './bootstrap/http-app';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 
@@ -27,7 +28,10 @@ async function bootstrap(config: ServerConfig): Promise<void> {
     idleTimeoutMs: config.idleTimeoutMs,
     drainTimeoutMs: config.drainTimeoutMs,
   });
-  const module = ServerModule.register(config, { transport });
+  const module = ServerModule.register(config, {
+    transport,
+    version: packageVersion(join(__dirname, '../../../package.json')),
+  });
   // Colours only on a terminal: container logs and files get plain text.
   const logger = new PulseLogger('Pulse', {
     logLevels: levelsFrom(config.logLevel),
@@ -46,10 +50,12 @@ async function bootstrap(config: ServerConfig): Promise<void> {
   }
   // A hybrid application: Fastify's HTTP adapter (health, metrics) plus the line protocol's
   // transport strategy; closing the app closes both, then storage (Nest's shutdown order).
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), {
-    logger,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ bodyLimit: HTTP_BODY_LIMIT }),
+    { logger, abortOnError: false },
+  );
+  await configureHttpApp(app, config.http, join(__dirname, 'dashboard'));
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   exitOnSecondSignal();
@@ -75,7 +81,7 @@ async function bootstrap(config: ServerConfig): Promise<void> {
   }
   const address = app.getHttpServer().address() as AddressInfo;
   Logger.log(
-    `HTTP on ${address.address}:${address.port} (/healthz, /readyz, /metrics)`,
+    `HTTP on ${address.address}:${address.port} (/ the dashboard, /api, /healthz, /readyz, /metrics)`,
     'HttpListener',
   );
   await app.startAllMicroservices();

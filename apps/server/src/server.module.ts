@@ -5,6 +5,9 @@ import { MetricsModule, MetricsService } from '@app/metrics';
 import { PersistenceModule, RetentionPolicy } from '@app/persistence';
 import { SERVER_CONFIG, ServerConfig } from './config/server-config';
 import { ALERT_COMMANDS } from './alerts/alert-commands';
+import { AlertsApiController } from './api/alerts-api.controller';
+import { MetricsApiController } from './api/metrics-api.controller';
+import { ServerApiController } from './api/server-api.controller';
 import { AlertMonitor } from './alerts/alert-monitor.service';
 import { AlertsController } from './alerts/alerts.controller';
 import { ClusterService } from './cluster/cluster.service';
@@ -43,7 +46,12 @@ export class ServerModule {
         MetricsModule.register({ timeZone: config.timeZone }),
         ScheduleModule.forRoot(),
       ],
-      controllers: [MetricsController, AlertsController, HttpEndpointsController],
+      controllers: [
+        MetricsController,
+        AlertsController,
+        HttpEndpointsController,
+        ...(config.http ? [MetricsApiController, AlertsApiController, ServerApiController] : []),
+      ],
       providers: [
         AlertMonitor,
         NotificationService,

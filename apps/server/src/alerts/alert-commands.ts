@@ -1,6 +1,15 @@
-/** NEW-ALERT runs in, one reply per command out: the node's rules file or the cluster's bucket. */
+import type { StoredAlertRule } from '@app/persistence';
+
+/**
+ * NEW-ALERT runs in, one reply per command out; and the rules for the HTTP API (list, remove):
+ * the node's rules file or the cluster's bucket.
+ */
 export interface AlertCommands {
   register(commands: readonly (readonly string[])[]): Promise<string[]>;
+  /** Every rule with its checkpoint and state. */
+  listRules(): Promise<StoredAlertRule[]>;
+  /** Removes the rule with this key (ruleKey), journaled as deleted; false if there is none. */
+  removeRule(key: string): Promise<boolean>;
 }
 
 /** Provided by AlertMonitor on a single node, by ClusterService in cluster mode. */

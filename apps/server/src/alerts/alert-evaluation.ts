@@ -13,7 +13,8 @@ export interface AlertCheckReport {
 /** One line of alerts.jsonl (README, Alerts: journal fields). */
 export interface AlertJournalEntry {
   time: string;
-  state: 'firing' | 'resolved';
+  /** deleted: the rule was removed (DELETE /api/alerts/{rule}); its alert ends. */
+  state: 'firing' | 'resolved' | 'deleted';
   id: string;
   op: string;
   secs: number;

@@ -9,10 +9,11 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { MetricsService } from '@app/metrics';
 import { Replies, parseAlertArgs } from '@app/protocol';
 import { AlertRuleStore, CLOCK } from '@app/persistence';
-import type { Clock } from '@app/persistence';
+import type { Clock, StoredAlertRule } from '@app/persistence';
 import { SERVER_CONFIG } from '../config/server-config';
 import type { ServerConfig } from '../config/server-config';
 import { AlertChecker } from './alert-checker';
+import type { AlertCommands } from './alert-commands';
 import type { AlertCheckReport } from './alert-evaluation';
 
 export type { AlertCheckReport } from './alert-evaluation';
@@ -27,7 +28,9 @@ const message = (error: unknown): string =>
  * so after a restart the first check covers the downtime.
  */
 @Injectable()
-export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class AlertMonitor
+  implements AlertCommands, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(AlertMonitor.name);
   private readonly checker: AlertChecker;
   private running: Promise<AlertCheckReport> | undefined;
@@ -58,6 +61,16 @@ export class AlertMonitor implements OnApplicationBootstrap, BeforeApplicationSh
     this.logger.log(
       `checking ${this.store.all().length} alert rules every ${this.config.alertPeriodSeconds} s`,
     );
+  }
+
+  listRules(): Promise<StoredAlertRule[]> {
+    return Promise.resolve(this.store.all());
+  }
+
+  async removeRule(key: string): Promise<boolean> {
+    const removed = await this.store.remove(key, this.clock.now());
+    if (removed) this.logger.log(`deleted alert rule ${key}`);
+    return removed !== undefined;
   }
 
   /**

@@ -19,8 +19,9 @@ import { partitionOf } from './partition-of';
 export const CHECK_LAG_MS = 6000;
 
 /** The KV key of a rule: a digest, since metric ids may hold characters KV keys may not. */
-const ruleBucketKey = (rule: Parameters<typeof ruleKey>[0]): string =>
-  `r.${createHash('sha256').update(ruleKey(rule)).digest('hex').slice(0, 40)}`;
+const bucketKeyOf = (key: string): string =>
+  `r.${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+const ruleBucketKey = (rule: Parameters<typeof ruleKey>[0]): string => bucketKeyOf(ruleKey(rule));
 
 /**
  * Alerts in cluster mode. Rules live in a replicated KV bucket; NEW-ALERT is answered 200 once
@@ -72,6 +73,38 @@ export class ClusterAlerts {
       .catch((error: Error) => this.logger.error(`alert check failed: ${error.message}`))
       .finally(() => (this.checking = undefined));
     return this.checking;
+  }
+
+  /** Every rule in the bucket (GET /api/alerts). */
+  async listRules(): Promise<StoredAlertRule[]> {
+    const rules: StoredAlertRule[] = [];
+    for await (const key of await this.rules.keys()) {
+      const entry = await this.rules.get(key);
+      if (entry?.operation === 'PUT') rules.push(entry.json<StoredAlertRule>());
+    }
+    return rules;
+  }
+
+  /**
+   * Removes a rule from the bucket (DELETE /api/alerts/{rule}) and journals it as deleted, in
+   * the alerts stream and this node's journal (its notifications resolve the rule's alert).
+   */
+  async removeRule(key: string): Promise<boolean> {
+    const bucketKey = bucketKeyOf(key);
+    const entry = await this.rules.get(bucketKey);
+    if (entry?.operation !== 'PUT') return false;
+    const rule = entry.json<StoredAlertRule>();
+    await this.rules.delete(bucketKey, { previousSeq: entry.revision });
+    const at = new Date(this.clock.now()).toISOString();
+    const { id, op, secs, limit } = rule;
+    const line = {
+      ...{ time: at, state: 'deleted' as const, id, op, secs, limit },
+      ...{ from: new Date(rule.checkedUpTo).toISOString(), to: at, aggregates: [] },
+    };
+    await this.js.publish(ALERTS_SUBJECT, JSON.stringify(line));
+    await this.journal.append([line]);
+    this.logger.log(`deleted alert rule ${key}`);
+    return true;
   }
 
   private async registerOne(tokens: readonly string[]): Promise<string> {

@@ -18,7 +18,7 @@ import {
   STORAGE_FS,
   systemClock,
 } from '@app/persistence';
-import type { Clock, StorageFs } from '@app/persistence';
+import type { Clock, StorageFs, StoredAlertRule } from '@app/persistence';
 import { Replies } from '@app/protocol';
 import { SERVER_CONFIG } from '../config/server-config';
 import type { ClusterConfig, ServerConfig } from '../config/server-config';
@@ -150,6 +150,16 @@ export class ClusterService
   register(commands: readonly (readonly string[])[]): Promise<string[]> {
     if (!this.alerts) return Promise.resolve(commands.map(() => Replies.busy));
     return this.alerts.register(commands);
+  }
+
+  listRules(): Promise<StoredAlertRule[]> {
+    if (!this.alerts) return Promise.reject(new Error('cluster mode is not running'));
+    return this.alerts.listRules();
+  }
+
+  removeRule(key: string): Promise<boolean> {
+    if (!this.alerts) return Promise.reject(new Error('cluster mode is not running'));
+    return this.alerts.removeRule(key);
   }
 
   query(commands: readonly (readonly string[])[]): Promise<string[]> {

@@ -54,7 +54,12 @@ function toServerConfig(s: PulseEnvironment): ServerConfig {
     http:
       s.PULSE_HTTP_PORT === 'off'
         ? undefined
-        : { host: s.PULSE_HTTP_HOST || s.PULSE_HOST, port: Number(s.PULSE_HTTP_PORT) },
+        : {
+            host: s.PULSE_HTTP_HOST || s.PULSE_HOST,
+            port: Number(s.PULSE_HTTP_PORT),
+            token: s.PULSE_HTTP_TOKEN || undefined,
+            rateLimit: s.PULSE_HTTP_RATE_LIMIT,
+          },
     notify: {
       alertmanagers: s.PULSE_ALERTMANAGER_URLS ? s.PULSE_ALERTMANAGER_URLS.split(',') : [],
       webhooks: s.PULSE_ALERT_WEBHOOK_URLS ? s.PULSE_ALERT_WEBHOOK_URLS.split(',') : [],

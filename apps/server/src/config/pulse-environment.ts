@@ -49,6 +49,16 @@ export class PulseEnvironment {
   })
   PULSE_HTTP_PORT: string = '7071';
 
+  /** When set, every /api request needs `Authorization: Bearer <token>` (never logged). */
+  @IsString()
+  PULSE_HTTP_TOKEN: string = '';
+
+  /** /api requests per second per client address; past it, 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PULSE_HTTP_RATE_LIMIT: number = 100;
+
   @Type(() => Number)
   @IsNumber()
   @IsPositive()

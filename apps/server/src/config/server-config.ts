@@ -24,11 +24,20 @@ export interface ServerConfig {
   timeZone: string;
   logLevel: LogLevelSetting;
   /** The HTTP listener (PULSE_HTTP_HOST, PULSE_HTTP_PORT); undefined: off. */
-  http?: { host: string; port: number };
+  http?: HttpConfig;
   /** Alert notifications; undefined in tests that build a config by hand. */
   notify?: NotifyConfig;
   /** Cluster mode on NATS JetStream; undefined: single node (PULSE_NATS_SERVERS empty). */
   cluster?: ClusterConfig;
+}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  /** PULSE_HTTP_TOKEN: the bearer token /api requires (undefined: none). */
+  token?: string;
+  /** PULSE_HTTP_RATE_LIMIT: /api requests per second per client address. */
+  rateLimit: number;
 }
 
 export interface NotifyConfig {

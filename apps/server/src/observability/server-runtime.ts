@@ -6,6 +6,8 @@ import type { LineTransportServer } from '../transport/line-transport.server';
  */
 export interface ServerRuntime {
   transport?: LineTransportServer;
+  /** The package's version (package.json beside the build). */
+  version?: string;
 }
 
 export const SERVER_RUNTIME = Symbol('SERVER_RUNTIME');

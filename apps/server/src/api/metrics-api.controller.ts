@@ -1,0 +1,86 @@
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Optional,
+  Param,
+  Query,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { FileManager } from '@app/persistence';
+import type { MetricSummary } from '@app/persistence';
+import { MetricsService } from '@app/metrics';
+import { Replies } from '@app/protocol';
+import { ClusterService } from '../cluster/cluster.service';
+import { ApiExceptionFilter, badRequest, protocolError } from './api-errors';
+import { decodeCursor, encodeCursor, pageSize, single, timeBound } from './api-params';
+import { ApiTokenGuard } from './api-token.guard';
+
+const MAX_SEARCH = 256;
+
+/**
+ * GET /api/metrics, DELETE /api/metrics/{id}, GET /api/query (docs/api/openapi.yaml): the
+ * dashboard's view of the data, with QUERY's validation and reply texts.
+ */
+@Controller('api')
+@UseGuards(ApiTokenGuard)
+@UseFilters(ApiExceptionFilter)
+export class MetricsApiController {
+  constructor(
+    private readonly files: FileManager,
+    private readonly metrics: MetricsService,
+    @Optional() private readonly cluster?: ClusterService,
+  ) {}
+
+  @Get('metrics')
+  async list(
+    @Query('search') search: unknown,
+    @Query('limit') limit: unknown,
+    @Query('cursor') cursor: unknown,
+  ): Promise<{ metrics: MetricSummary[]; total: number; nextCursor: string | null }> {
+    this.singleNodeOnly();
+    const text = single(search, 'search') ?? '';
+    if (text.length > MAX_SEARCH) throw badRequest(`search is at most ${MAX_SEARCH} characters`);
+    const page = this.files.metricIds(text, pageSize(limit, 100, 1000), decodeCursor(cursor));
+    const metrics: MetricSummary[] = [];
+    for (const id of page.ids) {
+      const summary = await this.files.summarize(id);
+      if (summary) metrics.push(summary);
+    }
+    const nextCursor = page.lastId === null ? null : encodeCursor(page.lastId);
+    return { metrics, total: page.total, nextCursor };
+  }
+
+  @Delete('metrics/:id')
+  @HttpCode(204)
+  async remove(@Param('id') id: string): Promise<void> {
+    this.singleNodeOnly();
+    if (!(await this.files.deleteMetric(id))) throw protocolError(Replies.metricNotFound);
+  }
+
+  @Get('query')
+  async query(@Query() params: Record<string, unknown>) {
+    this.singleNodeOnly();
+    const id = single(params.id, 'id');
+    const op = single(params.op, 'op');
+    const secs = single(params.secs, 'secs');
+    const from = timeBound(params.from, 'from');
+    const to = timeBound(params.to, 'to');
+    // QUERY's arguments are positional: a `to` needs a `from`.
+    if (id === undefined || op === undefined || secs === undefined || (to && !from))
+      throw protocolError(Replies.queryUsage);
+    const tokens = [id, op, secs, ...(from ? [from] : []), ...(to ? [to] : [])];
+    const result = await this.metrics.queryWindows(tokens);
+    if (!result.ok) throw protocolError(result.reply);
+    const { times, values } = result;
+    return { id, op, secs: Number(secs), from: result.from, to: result.to, times, values };
+  }
+
+  /** Listing, querying and deleting through the cluster are not built yet: said, not faked. */
+  private singleNodeOnly(): void {
+    if (this.cluster)
+      throw protocolError('501 Not Implemented -- this call is not available in cluster mode yet');
+  }
+}
