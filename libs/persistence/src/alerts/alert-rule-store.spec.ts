@@ -235,4 +235,31 @@ describe('AlertRuleStore', () => {
       expect(store.all()[0]).toMatchObject({ checkedUpTo: 2000 });
     });
   });
+  describe('removing a rule', () => {
+    it('drops it from the file, then journals it as deleted', async () => {
+      const store = await open();
+      await store.registerAll([rule(5), rule(6)], 1000);
+      const removed = await store.remove('cpu MAX 60 5', 3000);
+      expect(removed).toMatchObject({ id: 'cpu', limit: 5 });
+      expect(store.all().map((r) => r.limit)).toEqual([6]);
+      expect(await limitsAfterRestart()).toEqual([6]);
+      expect(JSON.parse(await journalText())).toMatchObject({
+        state: 'deleted',
+        id: 'cpu',
+        limit: 5,
+        to: new Date(3000).toISOString(),
+      });
+      expect(await store.remove('cpu MAX 60 5', 4000)).toBeUndefined();
+    });
+
+    it('keeps the rule when the file cannot be saved without it', async () => {
+      const store = await open();
+      await store.registerAll([rule(5)], 1000);
+      fs.inject({ kind: 'fsync', path: 'rules.json.tmp', errno: 'EIO' });
+      await expect(store.remove('cpu MAX 60 5', 2000)).rejects.toThrow(/EIO/);
+      expect(store.all().map((r) => r.limit)).toEqual([5]);
+      expect(await limitsAfterRestart()).toEqual([5]);
+      expect(await journalText()).toBe('');
+    });
+  });
 });
