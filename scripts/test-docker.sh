@@ -139,7 +139,7 @@ wait_healthy() {
   for _ in $(seq 1 180); do
     id=$(docker ps -q --filter "label=com.docker.compose.project=$PULSE_TEST_PROJECT" \
       --filter label=com.docker.compose.service=server)
-    status=$(docker inspect -f '{{.State.Health.Status}}' $id 2>/dev/null || true)
+    status=$(docker inspect -f '{{.State.Health.Status}}' "$id" 2>/dev/null || true)
     [ "$status" = healthy ] && return 0
     sleep 0.5
   done
