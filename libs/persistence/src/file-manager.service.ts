@@ -246,11 +246,16 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Metric ids containing `search` (case-insensitive), in id order after `after`, at most
-   * `limit`, and how many match in all.
+   * Metric ids containing `search` (case-insensitive) that `include` accepts (cluster mode: the
+   * partitions this node owns), in id order after `after`, at most `limit`, and how many match.
    */
-  metricIds(search: string, limit: number, after: string | null): MetricIdPage {
-    return this.sortedIds.page(search, limit, after, (id) => this.hasMetric(id));
+  metricIds(
+    search: string,
+    limit: number,
+    after: string | null,
+    include: (id: string) => boolean = () => true,
+  ): MetricIdPage {
+    return this.sortedIds.page(search, limit, after, (id) => include(id) && this.hasMetric(id));
   }
 
   /** The metric's value count, first and last stamps and last value (undefined: unknown). */

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { MetricsService } from '@app/metrics';
+import type { QueryWindows } from '@app/metrics';
 import { parseQueryArgs, Replies } from '@app/protocol';
 import { querySubject, VALUES_STREAM, valuesSubject } from './cluster-resources';
 import { partitionOf } from './partition-of';
@@ -18,14 +19,19 @@ const RETRY_PAUSE_MS = 100;
  */
 const FORWARD_TIMEOUT_MS = 1000;
 
+/** What the asker wants: QUERY's reply line, or the numbers with window starts (HTTP API). */
+type AnswerForm = 'reply' | 'windows';
+
 interface ForwardedQuery {
   partition: number;
   tokens: string[];
   /** How long the asking node waits: the owner answers `retry` before that. */
   waitMs: number;
+  /** Absent from nodes of a build before the HTTP API: a reply. */
+  form?: AnswerForm;
 }
 /** The owner's answer, or `retry`: it is not (or no longer) the owner, or could not catch up. */
-type ForwardedAnswer = { reply: string } | { retry: true };
+type ForwardedAnswer = { reply: string } | { windows: QueryWindows } | { retry: true };
 
 /**
  * QUERY in cluster mode. A QUERY is answered by its metric's partition owner, from its local
@@ -56,8 +62,9 @@ export class ClusterQueries {
     this.subscription = this.nc.subscribe(querySubject(this.nodeId), {
       callback: (error, message) => {
         if (error) return;
-        const { partition, tokens, waitMs } = message.json<ForwardedQuery>();
-        void this.answerAsOwner(partition, tokens, Math.max(waitMs - 100, 0)).then((answer) =>
+        const { partition, tokens, waitMs, form } = message.json<ForwardedQuery>();
+        const wait = Math.max(waitMs - 100, 0);
+        void this.answerAsOwner(partition, tokens, wait, form ?? 'reply').then((answer) =>
           message.respond(JSON.stringify(answer)),
         );
       },
@@ -76,28 +83,51 @@ export class ClusterQueries {
     const query = parseQueryArgs(tokens, this.timeZone);
     // A usage error does not depend on any value: answered here, as the single node does.
     if (!query) return (await this.metrics.query([tokens]))[0];
-    const partition = partitionOf(query.id, this.partitions);
+    const answer = await this.askUntilAnswered(query.id, tokens, 'reply');
+    return answer && 'reply' in answer ? answer.reply : Replies.busy;
+  }
+
+  /** QUERY's numbers with their window starts (GET /api/query), from the metric's owner. */
+  async queryWindows(tokens: readonly string[]): Promise<QueryWindows> {
+    const query = parseQueryArgs(tokens, this.timeZone);
+    if (!query) return this.metrics.queryWindows(tokens);
+    const answer = await this.askUntilAnswered(query.id, [...tokens], 'windows');
+    return answer && 'windows' in answer ? answer.windows : { ok: false, reply: Replies.busy };
+  }
+
+  /** Asks the partition's owner until one answers, or undefined past the deadline (503). */
+  private async askUntilAnswered(
+    id: string,
+    tokens: string[],
+    form: AnswerForm,
+  ): Promise<ForwardedAnswer | undefined> {
+    const partition = partitionOf(id, this.partitions);
     const deadline = performance.now() + this.leaseMs + EXTRA_WAIT_MS;
     for (;;) {
       const remaining = deadline - performance.now();
       if (remaining <= 0) break;
-      const answer = await this.ask(partition, tokens, remaining);
-      if ('reply' in answer) return answer.reply;
+      const answer = await this.ask(partition, tokens, remaining, form);
+      if (!('retry' in answer)) return answer;
       await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
     }
-    this.logger.warn(`QUERY ${query.id}: partition ${partition} had no owner that answered: 503`);
-    return Replies.busy;
+    this.logger.warn(`QUERY ${id}: partition ${partition} had no owner that answered: 503`);
+    return undefined;
   }
 
-  private async ask(partition: number, tokens: string[], waitMs: number): Promise<ForwardedAnswer> {
-    if (this.leases.holds(partition)) return this.answerAsOwner(partition, tokens, waitMs);
+  private async ask(
+    partition: number,
+    tokens: string[],
+    waitMs: number,
+    form: AnswerForm,
+  ): Promise<ForwardedAnswer> {
+    if (this.leases.holds(partition)) return this.answerAsOwner(partition, tokens, waitMs, form);
     const owner = this.leases.ownerOf(partition) ?? (await this.leases.refresh(partition));
     if (!owner || owner === this.nodeId) return { retry: true };
     const timeout = Math.max(Math.min(waitMs, FORWARD_TIMEOUT_MS), 1);
     try {
       const response = await this.nc.request(
         querySubject(owner),
-        JSON.stringify({ partition, tokens, waitMs: timeout } satisfies ForwardedQuery),
+        JSON.stringify({ partition, tokens, waitMs: timeout, form } satisfies ForwardedQuery),
         { timeout },
       );
       const answer = response.json<ForwardedAnswer>();
@@ -129,12 +159,14 @@ export class ClusterQueries {
     partition: number,
     tokens: string[],
     waitMs: number,
+    form: AnswerForm,
   ): Promise<ForwardedAnswer> {
     try {
       if (!(await this.catchUpAsOwner(partition, waitMs))) return { retry: true };
     } catch {
       return { retry: true };
     }
+    if (form === 'windows') return { windows: await this.metrics.queryWindows(tokens) };
     return { reply: (await this.metrics.query([tokens]))[0] };
   }
 }

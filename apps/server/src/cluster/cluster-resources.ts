@@ -14,6 +14,8 @@ export const ALERTS_STREAM = 'PULSE_ALERTS';
 export const ALERTS_SUBJECT = 'pulse.alerts';
 /** Where a node answers the QUERYs other nodes forward to it. */
 export const querySubject = (nodeId: string): string => `pulse.node.${nodeId}.query`;
+/** Where a node answers for the metrics of the partitions it owns (GET /api/metrics). */
+export const listSubject = (nodeId: string): string => `pulse.node.${nodeId}.list`;
 
 const META_BUCKET = 'pulse_meta';
 const LEASES_BUCKET = 'pulse_leases';

@@ -9,6 +9,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { MetricsService, splitLogCommands } from '@app/metrics';
+import type { QueryWindows } from '@app/metrics';
 import { join } from 'node:path';
 import {
   AlertJournal,
@@ -25,6 +26,8 @@ import type { ClusterConfig, ServerConfig } from '../config/server-config';
 import type { AlertCommands } from '../alerts/alert-commands';
 import type { MetricsCommands } from '../metrics/metrics-commands';
 import { ClusterAlerts } from './cluster-alerts';
+import { ClusterListing } from './cluster-listing';
+import type { ClusterMetricPage } from './cluster-listing';
 import { ClusterQueries } from './cluster-queries';
 import { connectNats } from './connect-nats';
 import { openClusterResources } from './cluster-resources';
@@ -60,6 +63,7 @@ export class ClusterService
   private leases: PartitionLeases | undefined;
   private queries: ClusterQueries | undefined;
   private alerts: ClusterAlerts | undefined;
+  private listing: ClusterListing | undefined;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly server: ServerConfig,
@@ -114,6 +118,8 @@ export class ClusterService
       this.server.timeZone,
     );
     this.queries.listen();
+    this.listing = new ClusterListing(nc, this.files, this.leases, nodeId, partitions);
+    this.listing.listen();
     this.alerts = new ClusterAlerts(
       resources.rules,
       resources.js,
@@ -150,6 +156,17 @@ export class ClusterService
   register(commands: readonly (readonly string[])[]): Promise<string[]> {
     if (!this.alerts) return Promise.resolve(commands.map(() => Replies.busy));
     return this.alerts.register(commands);
+  }
+
+  /** A page of the whole cluster's metrics (GET /api/metrics), from every live node. */
+  listMetrics(search: string, limit: number, after: string | null): Promise<ClusterMetricPage> {
+    if (!this.listing) return Promise.reject(new Error('cluster mode is not running'));
+    return this.listing.list(search, limit, after);
+  }
+
+  queryWindows(tokens: readonly string[]): Promise<QueryWindows> {
+    if (!this.queries) return Promise.resolve({ ok: false, reply: Replies.busy });
+    return this.queries.queryWindows(tokens);
   }
 
   listRules(): Promise<StoredAlertRule[]> {
@@ -211,6 +228,7 @@ export class ClusterService
     await Promise.all([...this.appliers.values()].map((applier) => applier.stop()));
     this.appliers.clear();
     await this.queries?.close();
+    await this.listing?.close();
     await this.nc?.drain().catch(() => undefined);
     this.logger.log('closed the NATS connection');
   }

@@ -39,6 +39,8 @@ export class PartitionLeases {
   private ticking: Promise<void> | undefined;
   private stopped = false;
   private acquisitions = 0;
+  /** The nodes whose heartbeat was in the bucket at the last tick (this one included). */
+  private live: readonly string[] = [];
 
   constructor(
     private readonly leases: KV,
@@ -87,6 +89,11 @@ export class PartitionLeases {
     return this.ownerOf(partition);
   }
 
+  /** The nodes alive at the last tick (their heartbeats had not expired), this one included. */
+  get liveNodes(): readonly string[] {
+    return this.live.length > 0 ? this.live : [this.nodeId];
+  }
+
   get heldCount(): number {
     return this.held.size;
   }
@@ -128,6 +135,7 @@ export class PartitionLeases {
     const live: string[] = [];
     for await (const key of await this.nodes.keys()) live.push(key);
     if (!live.includes(this.nodeId)) live.push(this.nodeId);
+    this.live = live;
     for (let partition = 0; partition < this.partitions && !this.stopped; partition++) {
       await this.tickPartition(partition, live);
     }

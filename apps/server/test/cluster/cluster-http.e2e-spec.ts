@@ -1,6 +1,8 @@
 /**
- * Alert notifications in cluster mode, against three real nats-servers and a real Alertmanager:
- * every node is ready (/readyz) once every partition has an owner; the nodes send one alert per
+ * The HTTP side of a cluster, against three real nats-servers and a real Alertmanager: every
+ * node is ready (/readyz) once every partition has an owner; any node answers the dashboard's
+ * API for the whole cluster (metrics listed from every node, queries from each metric's owner,
+ * the cluster's rules); the nodes send one alert per
  * rule (the cluster's `instance`, not a node's), the node that takes a partition over resolves
  * what its owner sent, and an owner paused past its lease (SIGSTOP) does not revive the resolved
  * alert when it resumes.
@@ -84,6 +86,49 @@ describeCluster('alert notifications from a cluster (3 nats-servers, 2 Pulse nod
       expect([response.status, await response.text()]).toEqual([200, 'ready\n']);
     }
   });
+
+  it("answers the dashboard's API from any node for the whole cluster", async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `api.m${String(i).padStart(2, '0')}`);
+    for (const [i, id] of ids.entries()) {
+      expect(await request(cluster.port(i % 2), `LOG ${id} ${i}`)).toBe(REPLY.inserted);
+    }
+    expect(await request(cluster.port(0), `NEW-ALERT api.m07 MAX 60 100`)).toBe(
+      REPLY.alertRegistered,
+    );
+    for (const index of cluster.running) {
+      const base = `http://127.0.0.1:${cluster.nodes[index]!.httpPort}`;
+      // Pages of 15 from this node: every metric once, though each node holds only its share.
+      const seen: string[] = [];
+      let cursor = '';
+      for (let pages = 0; pages < 5; pages++) {
+        const page = (await (
+          await fetch(`${base}/api/metrics?search=api.m&limit=15&cursor=${cursor}`)
+        ).json()) as {
+          metrics: { id: string; lastValue: number }[];
+          total: number;
+          nextCursor: string | null;
+        };
+        expect(page.total).toBe(40);
+        seen.push(...page.metrics.map((m) => m.id));
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      expect(seen).toEqual(ids);
+      // A query for a metric of the other node's partitions: forwarded to its owner.
+      for (const id of ['api.m03', 'api.m04']) {
+        const query = (await (await fetch(`${base}/api/query?id=${id}&op=MAX&secs=0`)).json()) as {
+          values: number[];
+          times: number[];
+        };
+        expect(query.values).toEqual([Number(id.slice(-2))]);
+        expect(query.times).toHaveLength(1);
+      }
+      const rules = (await (await fetch(`${base}/api/alerts`)).json()) as {
+        rules: { rule: string }[];
+      };
+      expect(rules.rules.map((r) => r.rule)).toContain('api.m07 MAX 60 100');
+    }
+  }, 60_000);
 
   const alertsFor = async (id: string) =>
     (await alertmanager.alerts()).filter((alert) => alert.labels.metric === id);
