@@ -1,4 +1,4 @@
-import { formatBytes, formatCount, formatDuration, formatRate } from './figures';
+import { formatBytes, formatCount, formatDuration, formatRate, formatWindow } from './figures';
 
 describe('figures', () => {
   it('prints sizes in binary units', () => {
@@ -24,5 +24,15 @@ describe('figures', () => {
     expect(formatRate(0.5)).toBe('0.5');
     expect(formatRate(12.34)).toBe('12.3');
     expect(formatRate(1234.4)).toBe('1,234');
+  });
+
+  it('names window lengths by their largest whole unit', () => {
+    expect(formatWindow(0)).toBe('every value');
+    expect(formatWindow(1)).toBe('1 s');
+    expect(formatWindow(90)).toBe('90 s');
+    expect(formatWindow(300)).toBe('5 min');
+    expect(formatWindow(7200)).toBe('2 h');
+    expect(formatWindow(604800)).toBe('7 d');
+    expect(formatWindow(0.5)).toBe('0.5 s');
   });
 });

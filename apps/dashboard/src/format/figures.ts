@@ -42,3 +42,17 @@ export function formatRate(perSecond: number): string {
   const digits = perSecond >= 100 ? 0 : 1;
   return Number(perSecond.toFixed(digits)).toLocaleString('en-US');
 }
+
+/** A window length: `every value` (0), `30 s`, `5 min`, `1 h`, `7 d`. */
+export function formatWindow(secs: number): string {
+  if (secs === 0) return 'every value';
+  const units: [number, string][] = [
+    [86400, 'd'],
+    [3600, 'h'],
+    [60, 'min'],
+  ];
+  for (const [size, unit] of units) {
+    if (secs >= size && secs % size === 0) return `${secs / size} ${unit}`;
+  }
+  return `${secs} s`;
+}
