@@ -8,6 +8,7 @@
 #   nats-server                  the NATS JetStream cluster of the cluster-mode e2e tests
 #   prometheus                   scrapes Pulse's /metrics in the observability e2e test
 #   prometheus-alertmanager      receives Pulse's alert notifications (issue 14)
+#   ca-certificates              debootstrap's and npm's HTTPS downloads of the local base images
 # As root on Debian, apt-get installs what is missing. Otherwise it prints the command to run,
 # and the tests that need a missing tool say they were skipped (under CI=true they fail).
 set -euo pipefail
@@ -20,6 +21,7 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v nats-server >/dev/null || missing+=(nats-server)
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+[ -s /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 busybox_linkage=$(ldd "$(command -v busybox || echo /nonexistent)" 2>&1 || true)
 [[ $busybox_linkage == *'not a dynamic executable'* ]] || missing+=(busybox-static)
 

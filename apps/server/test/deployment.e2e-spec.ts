@@ -100,6 +100,7 @@ describe('deployment files', () => {
     [['docker-compose.yml']],
     [['docker-compose.yml', 'docker-compose.publish.yml']],
     [['docker-compose.yml', 'docker-compose.dev.yml']],
+    [['docker-compose.yml', 'docker-compose.monitoring.yml']],
   ])('validates %j with docker-compose config', async (files) => {
     const args = files.flatMap((f) => ['-f', f]).concat(['config', '-q']);
     await expect(run('docker-compose', args, { cwd: root })).resolves.toBeDefined();
