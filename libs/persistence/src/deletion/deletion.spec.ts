@@ -3,44 +3,26 @@
  * later value starts it anew, and compaction removes its values from the disk: with the marks
  * file removed, a restart finds none of them. Also the listing the dashboard pages through.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { FileManager } from '../file-manager.service';
-import { Collector, ManualClock } from '../testing/scan-collectors';
+import type { FileManager } from '../file-manager.service';
+import { FileManagerFixture } from '../testing/file-manager-fixture';
+import { Collector } from '../testing/scan-collectors';
 
 describe('deleting a metric', () => {
-  let dir: string;
-  let clock: ManualClock;
-  const open: FileManager[] = [];
+  const fixture = new FileManagerFixture('deletion');
+  const start = (flushValues?: number) => fixture.start(flushValues ? { flushValues } : {});
+  const stop = (fm: FileManager) => fixture.stop(fm);
 
   beforeAll(() => Logger.overrideLogger(false));
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pulse-deletion-'));
-    clock = new ManualClock();
-  });
-  afterEach(async () => {
-    for (const fm of open.splice(0)) await fm.onApplicationShutdown().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function start(flushValues = 1_000_000): Promise<FileManager> {
-    const fm = new FileManager({ dataDir: dir, durability: 'os', flushValues }, clock);
-    await fm.onModuleInit();
-    open.push(fm);
-    return fm;
-  }
-
-  async function stop(fm: FileManager): Promise<void> {
-    await fm.onApplicationShutdown();
-    open.splice(open.indexOf(fm), 1);
-  }
+  beforeEach(() => fixture.setUp());
+  afterEach(() => fixture.tearDown());
 
   async function log(fm: FileManager, id: string, values: number[]): Promise<void> {
     for (const value of values) {
-      clock.t += 1000;
+      fixture.clock.t += 1000;
       await fm.append([id], [value]);
     }
   }
@@ -87,7 +69,7 @@ describe('deleting a metric', () => {
     }
     await stop(fm);
     // Without the marks, only what is still on disk comes back: none of the deleted values.
-    await rm(join(dir, 'deletions.jsonl'));
+    await rm(join(fixture.dir, 'deletions.jsonl'));
     fm = await start(10);
     expect(await valuesOf(fm, 'gone')).toBe('not found');
     expect(await valuesOf(fm, 'kept')).toEqual(range(25, 100));
@@ -119,7 +101,7 @@ describe('deleting a metric', () => {
 
   it('summarizes a metric: count, first and last stamps, last value (from blocks and heads)', async () => {
     const fm = await start(8);
-    const t0 = clock.t;
+    const t0 = fixture.clock.t;
     await log(fm, 'cpu', range(21, 100)); // stamps t0+1000 ... t0+21000
     const expected = {
       id: 'cpu',

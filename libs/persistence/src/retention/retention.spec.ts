@@ -3,45 +3,28 @@
  * injected clock: the boundary value, ranges before it, a metric forgotten a retention period
  * after its values went out, storage's own '#' metrics, and a restart with a shorter retention.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { FileManager } from '../file-manager.service';
-import { Collector, ManualClock } from '../testing/scan-collectors';
+import type { FileManager } from '../file-manager.service';
+import { FileManagerFixture } from '../testing/file-manager-fixture';
+import { Collector } from '../testing/scan-collectors';
+import type { ManualClock } from '../testing/scan-collectors';
 import { RetentionPolicy } from './retention-policy';
 
 const HOUR = 3_600_000;
 
 describe('retention', () => {
-  let dir: string;
+  const fixture = new FileManagerFixture('retention');
+  const start = (retentionMs: number, flushValues = 1_000_000) =>
+    fixture.start({ flushValues, retention: new RetentionPolicy(retentionMs) });
+  const stop = (fm: FileManager) => fixture.stop(fm);
   let clock: ManualClock;
-  const open: FileManager[] = [];
 
   beforeAll(() => Logger.overrideLogger(false));
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pulse-retention-'));
-    clock = new ManualClock();
+    await fixture.setUp();
+    clock = fixture.clock;
   });
-  afterEach(async () => {
-    for (const fm of open.splice(0)) await fm.onApplicationShutdown().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function start(retentionMs: number, flushValues = 1_000_000): Promise<FileManager> {
-    const fm = new FileManager(
-      { dataDir: dir, durability: 'os', flushValues, retention: new RetentionPolicy(retentionMs) },
-      clock,
-    );
-    await fm.onModuleInit();
-    open.push(fm);
-    return fm;
-  }
-
-  async function stop(fm: FileManager): Promise<void> {
-    await fm.onApplicationShutdown();
-    open.splice(open.indexOf(fm), 1);
-  }
+  afterEach(() => fixture.tearDown());
 
   async function logAt(fm: FileManager, id: string, stamps: number[]): Promise<void> {
     for (const stamp of stamps) {
