@@ -13,6 +13,11 @@ describe('formatStamp', () => {
     );
   });
 
+  it('drops a fraction of a millisecond', () => {
+    expect(formatStamp(1796301845453.0066, 'UTC')).toBe('2026-12-03 12:44:05.453');
+    expect(formatStamp(1796301845452.9927, 'UTC')).toBe('2026-12-03 12:44:05.452');
+  });
+
   it('prints midnight as 00, not 24', () => {
     expect(formatStamp(at('2026-01-01T00:00:00Z'), 'UTC')).toBe('2026-01-01 00:00:00.000');
   });

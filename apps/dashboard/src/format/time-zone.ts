@@ -62,7 +62,8 @@ function offsetAt(ms: number, zone: string): number {
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** `YYYY-MM-DD HH:mm:ss.SSS` in the zone (stamps have millisecond precision). */
-export function formatStamp(ms: number, zone: string): string {
+export function formatStamp(stamp: number, zone: string): string {
+  const ms = Math.floor(stamp); // a figure like startedAt may carry a fraction of a ms
   const w = wallClock(ms, zone);
   const millis = ((ms % 1000) + 1000) % 1000;
   return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}.${pad(millis, 3)}`;

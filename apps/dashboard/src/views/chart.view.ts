@@ -94,6 +94,8 @@ export class ChartView implements View {
     const state = this.state;
     const range = state && this.range(state);
     if (!state || !range || state.metrics.length === 0) {
+      this.request?.abort();
+      this.errors.clear(); // a bad range is told by the controls
       this.chart.show([], this.spec(state, range), false);
       this.status.textContent = state?.metrics.length ? '' : 'Pick one or more metrics to chart.';
       return;
