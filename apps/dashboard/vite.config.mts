@@ -14,6 +14,9 @@ export default defineConfig({
     // Pure protocol code shared with the server (the float format), as tsconfig.json maps it.
     alias: { '@app/protocol': resolve(import.meta.dirname, '../../libs/protocol/src') },
   },
+  // `npx vite --config apps/dashboard/vite.config.mts`: the page with live reload, calling the
+  // API of a server started beside it (PULSE_HTTP_PORT 7071, the default).
+  server: { proxy: { '/api': 'http://127.0.0.1:7071' } },
   build: {
     outDir: resolve(import.meta.dirname, '../../dist/apps/server/dashboard'),
     // Only this folder: the server's build lives beside it in dist/apps/server.
