@@ -23,8 +23,8 @@ describe('view state in the URL hash', () => {
     };
     const hash = formatViewState(state);
     expect(hash).toBe(
-      '#view=chart&metrics=vm.cpu%2Chost%3A1_mem-free&op=MAX&secs=60' +
-        '&from=2026-11-22T07%3A00&to=2026-11-22T08%3A00%3A30&tz=utc&refresh=30&limit=0.9' +
+      '#view=chart&metrics=vm.cpu,host:1_mem-free&op=MAX&secs=60' +
+        '&from=2026-11-22T07:00&to=2026-11-22T08:00:30&tz=utc&refresh=30&limit=0.9' +
         '&q=vm.+cpu&journal=vm.cpu',
     );
     expect(parseViewState(hash)).toEqual(state);
@@ -39,6 +39,11 @@ describe('view state in the URL hash', () => {
       range: { preset: '7d' },
       limit: 0.30000000000000004,
     };
+    expect(parseViewState(formatViewState(state))).toEqual(state);
+  });
+
+  it('round-trips search texts holding the characters it leaves unescaped', () => {
+    const state: ViewState = { ...DEFAULT_STATE, search: 'a,b:c%2C&=#' };
     expect(parseViewState(formatViewState(state))).toEqual(state);
   });
 

@@ -108,5 +108,6 @@ export function formatViewState(state: ViewState): string {
   set('limit', state.limit === null ? '' : String(state.limit));
   set('q', state.search);
   set('journal', state.journal);
-  return `#${params.toString()}`;
+  // `,` and `:` are plain characters in a fragment: left unescaped, a shared link stays readable.
+  return `#${params.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')}`;
 }
