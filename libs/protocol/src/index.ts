@@ -19,3 +19,14 @@ export {
   splitTokens,
 } from './command-parser';
 export type { AggregateOp, LogArgs, QueryArgs, AlertArgs } from './command-parser';
+export type {
+  AlertRule,
+  ApiAggregateOp,
+  ApiErrorBody,
+  JournalEntry,
+  MetricPage,
+  MetricSummary as ApiMetricSummary,
+  NewAlert,
+  QueryResult,
+  ServerSummary,
+} from './http-api';

@@ -14,6 +14,7 @@ import {
 import { join } from 'node:path';
 import { ruleKey } from '@app/persistence';
 import { parseAlertArgs, Replies } from '@app/protocol';
+import type { AlertRule, JournalEntry } from '@app/protocol';
 import { ALERT_COMMANDS } from '../alerts/alert-commands';
 import type { AlertCommands } from '../alerts/alert-commands';
 import { SERVER_CONFIG } from '../config/server-config';
@@ -46,14 +47,14 @@ export class AlertsApiController {
   ) {}
 
   @Get()
-  async rules() {
+  async rules(): Promise<{ rules: AlertRule[] }> {
     const rules = await this.alerts.listRules();
     rules.sort((a, b) => (ruleKey(a) < ruleKey(b) ? -1 : 1));
     return {
       rules: rules.map((rule) => ({
         rule: ruleKey(rule),
         ...{ id: rule.id, op: rule.op, secs: rule.secs, limit: rule.limit },
-        state: rule.firing ? 'firing' : 'ok',
+        state: rule.firing ? ('firing' as const) : ('ok' as const),
         registeredAt: rule.registeredAt,
         checkedUpTo: rule.checkedUpTo,
       })),
@@ -82,7 +83,10 @@ export class AlertsApiController {
   }
 
   @Get('journal')
-  async journal(@Query('metric') metric: unknown, @Query('limit') limit: unknown) {
+  async journal(
+    @Query('metric') metric: unknown,
+    @Query('limit') limit: unknown,
+  ): Promise<{ entries: JournalEntry[] }> {
     const entries = await journalNewestFirst(
       join(this.config.dataDir, 'alerts.jsonl'),
       pageSize(limit, 100, 1000),

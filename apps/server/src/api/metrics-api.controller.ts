@@ -13,6 +13,7 @@ import {
 import { FileManager } from '@app/persistence';
 import type { MetricSummary } from '@app/persistence';
 import { Replies } from '@app/protocol';
+import type { ApiAggregateOp, MetricPage, QueryResult } from '@app/protocol';
 import { ClusterService } from '../cluster/cluster.service';
 import { METRICS_COMMANDS } from '../metrics/metrics-commands';
 import type { MetricsCommands } from '../metrics/metrics-commands';
@@ -41,7 +42,7 @@ export class MetricsApiController {
     @Query('search') search: unknown,
     @Query('limit') limit: unknown,
     @Query('cursor') cursor: unknown,
-  ): Promise<{ metrics: MetricSummary[]; total: number; nextCursor: string | null }> {
+  ): Promise<MetricPage> {
     const text = single(search, 'search') ?? '';
     if (text.length > MAX_SEARCH) throw badRequest(`search is at most ${MAX_SEARCH} characters`);
     const size = pageSize(limit, 100, 1000);
@@ -69,7 +70,7 @@ export class MetricsApiController {
   }
 
   @Get('query')
-  async query(@Query() params: Record<string, unknown>) {
+  async query(@Query() params: Record<string, unknown>): Promise<QueryResult> {
     const id = single(params.id, 'id');
     const op = single(params.op, 'op');
     const secs = single(params.secs, 'secs');
@@ -82,7 +83,16 @@ export class MetricsApiController {
     const result = await this.metrics.queryWindows(tokens);
     if (!result.ok) throw protocolError(result.reply);
     const { times, values } = result;
-    return { id, op, secs: Number(secs), from: result.from, to: result.to, times, values };
+    const answered = op as ApiAggregateOp; // QUERY accepted it
+    return {
+      id,
+      op: answered,
+      secs: Number(secs),
+      from: result.from,
+      to: result.to,
+      times,
+      values,
+    };
   }
 
   /** Deleting through the cluster (a mark in the stream) is not built yet: said, not faked. */

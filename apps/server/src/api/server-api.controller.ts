@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, OnModuleDestroy, UseFilters, UseGuards } from '@nestjs/common';
 import { FileManager } from '@app/persistence';
+import type { ServerSummary } from '@app/protocol';
 import { SERVER_CONFIG } from '../config/server-config';
 import type { ServerConfig } from '../config/server-config';
 import { SERVER_RUNTIME } from '../observability/server-runtime';
@@ -24,7 +25,7 @@ export class ServerApiController implements OnModuleDestroy {
   }
 
   @Get('server')
-  summary() {
+  summary(): ServerSummary {
     const storage = this.files.stats();
     const transport = this.runtime.transport;
     return {
