@@ -283,13 +283,24 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
   async deleteMetric(id: string): Promise<boolean> {
     const series = this.visibleSeries(id);
     if (!series || this.state !== 'open') return false;
-    await this.deletions.mark(id, series.lastStamp);
-    this.logger.log(`deleted metric ${id} (values stamped up to ${series.lastStamp})`);
+    await this.markDeleted(id, series.lastStamp);
+    return true;
+  }
+
+  /**
+   * Deletes the metric's values stamped up to `upTo` (cluster mode: a mark from the cluster's
+   * bucket, stamped by the node that took the deletion); no-op when an equal or later mark is
+   * already in place.
+   */
+  async markDeleted(id: string, upTo: number): Promise<void> {
+    if (this.deletions.upTo(id) >= upTo) return;
+    await this.deletions.mark(id, upTo);
+    this.logger.log(`deleted metric ${id} (values stamped up to ${upTo})`);
+    const series = this.store.get(id);
     const flusher = this.flusher;
-    if (flusher && (series.head || series.flushing))
+    if (flusher && (series?.head || series?.flushing))
       this.committer?.runBetweenCommits(() => flusher.flushNow());
     else this.compactor?.wake();
-    return true;
   }
 
   private visibleSeries(id: string): Series | undefined {

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { FileManager } from '@app/persistence';
 import type { MetricSummary } from '@app/persistence';
-import { Replies } from '@app/protocol';
+import { isValidMetricId, Replies } from '@app/protocol';
 import type { ApiAggregateOp, MetricPage, QueryResult } from '@app/protocol';
 import { ClusterService } from '../cluster/cluster.service';
 import { METRICS_COMMANDS } from '../metrics/metrics-commands';
@@ -65,7 +65,12 @@ export class MetricsApiController {
   @Delete('metrics/:id')
   @HttpCode(204)
   async remove(@Param('id') id: string): Promise<void> {
-    this.singleNodeOnly();
+    if (!isValidMetricId(id)) throw protocolError(Replies.metricNotFound);
+    if (this.cluster) {
+      const reply = await this.cluster.deleteMetric(id);
+      if (!reply.startsWith('204')) throw protocolError(reply);
+      return;
+    }
     if (!(await this.files.deleteMetric(id))) throw protocolError(Replies.metricNotFound);
   }
 
@@ -93,11 +98,5 @@ export class MetricsApiController {
       times,
       values,
     };
-  }
-
-  /** Deleting through the cluster (a mark in the stream) is not built yet: said, not faked. */
-  private singleNodeOnly(): void {
-    if (this.cluster)
-      throw protocolError('501 Not Implemented -- this call is not available in cluster mode yet');
   }
 }

@@ -19,8 +19,11 @@ const RETRY_PAUSE_MS = 100;
  */
 const FORWARD_TIMEOUT_MS = 1000;
 
-/** What the asker wants: QUERY's reply line, or the numbers with window starts (HTTP API). */
-type AnswerForm = 'reply' | 'windows';
+/**
+ * What the asker wants: QUERY's reply line, the numbers with window starts (HTTP API), or the
+ * metric deleted by its owner (DELETE /api/metrics/{id}; tokens: the id alone).
+ */
+type AnswerForm = 'reply' | 'windows' | 'delete';
 
 interface ForwardedQuery {
   partition: number;
@@ -55,6 +58,9 @@ export class ClusterQueries {
     private readonly partitions: number,
     private readonly leaseMs: number,
     private readonly timeZone: string,
+    /** Deletes a metric as its owner, caught up: the reply (see ClusterDeletions). */
+    private readonly deleteAsOwner: (id: string) => Promise<string> = async () =>
+      Replies.internalError,
   ) {}
 
   /** Answers the QUERYs other nodes forward to this one. */
@@ -93,6 +99,12 @@ export class ClusterQueries {
     if (!query) return this.metrics.queryWindows(tokens);
     const answer = await this.askUntilAnswered(query.id, [...tokens], 'windows');
     return answer && 'windows' in answer ? answer.windows : { ok: false, reply: Replies.busy };
+  }
+
+  /** Has the metric's owner delete it: its reply (`204 Deleted`, 404), or 503 past the deadline. */
+  async deleteMetric(id: string): Promise<string> {
+    const answer = await this.askUntilAnswered(id, [id], 'delete');
+    return answer && 'reply' in answer ? answer.reply : Replies.busy;
   }
 
   /** Asks the partition's owner until one answers, or undefined past the deadline (503). */
@@ -167,6 +179,7 @@ export class ClusterQueries {
       return { retry: true };
     }
     if (form === 'windows') return { windows: await this.metrics.queryWindows(tokens) };
+    if (form === 'delete') return { reply: await this.deleteAsOwner(tokens[0]) };
     return { reply: (await this.metrics.query([tokens]))[0] };
   }
 }

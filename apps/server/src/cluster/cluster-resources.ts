@@ -21,6 +21,7 @@ const META_BUCKET = 'pulse_meta';
 const LEASES_BUCKET = 'pulse_leases';
 const NODES_BUCKET = 'pulse_nodes';
 const RULES_BUCKET = 'pulse_rules';
+const DELETIONS_BUCKET = 'pulse_deletions';
 /** How long JetStream remembers a publish's message id: a retried publish is stored once. */
 const DUPLICATE_WINDOW_NS = 120 * 1e9;
 
@@ -34,6 +35,8 @@ export interface ClusterResources {
   nodes: KV;
   /** Alert rules and their checkpoints (see ClusterAlerts). */
   rules: KV;
+  /** Deleted metrics: the stamp up to which each one's values are gone (see ClusterDeletions). */
+  deletions: KV;
 }
 
 /** A start-up refusal that names the settings involved (one line, exit 1). */
@@ -87,6 +90,7 @@ export async function openClusterResources(
     leases: await openBucket(kvm, LEASES_BUCKET, ttl),
     nodes: await openBucket(kvm, NODES_BUCKET, ttl),
     rules: await openBucket(kvm, RULES_BUCKET, { replicas: config.replicas, history: 1 }),
+    deletions: await openBucket(kvm, DELETIONS_BUCKET, { replicas: config.replicas, history: 1 }),
   };
 }
 

@@ -26,6 +26,7 @@ import type { ClusterConfig, ServerConfig } from '../config/server-config';
 import type { AlertCommands } from '../alerts/alert-commands';
 import type { MetricsCommands } from '../metrics/metrics-commands';
 import { ClusterAlerts } from './cluster-alerts';
+import { ClusterDeletions } from './cluster-deletions';
 import { ClusterListing } from './cluster-listing';
 import type { ClusterMetricPage } from './cluster-listing';
 import { ClusterQueries } from './cluster-queries';
@@ -64,6 +65,7 @@ export class ClusterService
   private queries: ClusterQueries | undefined;
   private alerts: ClusterAlerts | undefined;
   private listing: ClusterListing | undefined;
+  private deletions: ClusterDeletions | undefined;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly server: ServerConfig,
@@ -106,6 +108,9 @@ export class ClusterService
         },
       },
     );
+    const deletions = new ClusterDeletions(resources.deletions, this.files, this.clock);
+    this.deletions = deletions;
+    await deletions.start();
     this.queries = new ClusterQueries(
       nc,
       resources.jsm,
@@ -116,6 +121,7 @@ export class ClusterService
       partitions,
       leaseMs,
       this.server.timeZone,
+      (id) => deletions.deleteAsOwner(id),
     );
     this.queries.listen();
     this.listing = new ClusterListing(nc, this.files, this.leases, nodeId, partitions);
@@ -162,6 +168,12 @@ export class ClusterService
   listMetrics(search: string, limit: number, after: string | null): Promise<ClusterMetricPage> {
     if (!this.listing) return Promise.reject(new Error('cluster mode is not running'));
     return this.listing.list(search, limit, after);
+  }
+
+  /** DELETE /api/metrics/{id}: done by the metric's owner; its reply (`204 Deleted`, 404, 503). */
+  deleteMetric(id: string): Promise<string> {
+    if (!this.queries) return Promise.resolve(Replies.busy);
+    return this.queries.deleteMetric(id);
   }
 
   queryWindows(tokens: readonly string[]): Promise<QueryWindows> {
@@ -229,6 +241,7 @@ export class ClusterService
     this.appliers.clear();
     await this.queries?.close();
     await this.listing?.close();
+    this.deletions?.stop();
     await this.nc?.drain().catch(() => undefined);
     this.logger.log('closed the NATS connection');
   }
