@@ -86,6 +86,19 @@ describe('the compose stack (docker-compose.yml, runtime images)', () => {
     }
   });
 
+  it('serves the dashboard and its API from the image', async () => {
+    const fetched = await stack.exec(
+      'server',
+      'node',
+      '-e',
+      "const base='http://127.0.0.1:7071';" +
+        "Promise.all([fetch(base+'/'),fetch(base+'/api/server')]).then(async([page,api])=>" +
+        'console.log(JSON.stringify({page:page.status,title:/<title>Pulse</.test(await page.text()),' +
+        'api:(await api.json()).timeZone})))',
+    );
+    expect(JSON.parse(fetched.stdout)).toEqual({ page: 200, title: true, api: 'UTC' });
+  });
+
   it('receives the values of each of the three load clients', async () => {
     const clients = await stack.containerIds('client');
     expect(clients).toHaveLength(3);
