@@ -140,7 +140,10 @@ describeBrowser('dashboard in a browser', () => {
       const page = await openPage();
       await page.goto(`${base}/#view=metrics`);
       await viewReady(page, 'metrics');
-      const searched = page.waitForResponse((r) => r.url().includes('/api/metrics?search=orders'));
+      const searched = page.waitForResponse((r) => {
+        const url = new URL(r.url());
+        return url.pathname === '/api/metrics' && url.searchParams.get('search') === 'orders';
+      });
       await page.fill('[data-testid=metric-search]', 'orders');
       await searched;
 
