@@ -159,7 +159,9 @@ export class PulseChart {
         y: { range: (_u, min, max) => yRange(min, max, spec.limit) },
       },
       axes: [
-        { ...axis, values: timeLabels(spec.zone) },
+        // Ticks at least 90 px apart: an `HH:mm:ss.SSS` label is about 85 px wide (uPlot's
+        // default of 50 px ran second labels into each other).
+        { ...axis, space: 90, values: timeLabels(spec.zone) },
         { ...axis, size: 56, values: (_u, splits) => splits.map(yLabel.format) },
       ],
       cursor: { drag: { x: true, y: false }, bind: { dblclick: () => () => this.onDoubleClick() } },
