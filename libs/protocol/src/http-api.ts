@@ -11,9 +11,12 @@ export interface ApiErrorBody {
   error: string;
 }
 
+/** One metric as GET /api/metrics lists it (storage computes it: FileManager.summarize). */
 export interface MetricSummary {
   id: string;
+  /** Values stored and selectable (within retention, after a deletion). */
   count: number;
+  /** null when count is 0 (a metric whose values all went out of retention). */
   firstStamp: number | null;
   lastStamp: number | null;
   lastValue: number | null;

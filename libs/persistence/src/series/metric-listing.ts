@@ -1,15 +1,8 @@
+import type { ApiMetricSummary } from '@app/protocol';
 import type { SeriesVisitor } from './series-visitor';
 
-/** One metric as the dashboard lists it (GET /api/metrics). */
-export interface MetricSummary {
-  id: string;
-  /** Values stored and selectable (within retention, after a deletion). */
-  count: number;
-  /** null when count is 0 (a metric whose values all went out of retention). */
-  firstStamp: number | null;
-  lastStamp: number | null;
-  lastValue: number | null;
-}
+/** One metric as the dashboard lists it: the HTTP API's type (libs/protocol/src/http-api.ts). */
+export type MetricSummary = ApiMetricSummary;
 
 /** A page of metric ids in id order, and how many match in all. */
 export interface MetricIdPage {
