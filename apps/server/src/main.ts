@@ -9,6 +9,7 @@ import { LOG_LEVELS } from './config/pulse-environment';
 import { ServerConfig } from './config/server-config';
 import { ServerModule } from './server.module';
 import { LineTransportServer } from './transport/line-transport.server';
+import { TlsCredentials } from './transport/tls-credentials';
 import { HttpListenError } from './bootstrap/startup-error';
 import { configureHttpApp, HTTP_BODY_LIMIT, packageVersion } from './bootstrap/http-app';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -19,6 +20,9 @@ const levelsFrom = (level: ServerConfig['logLevel']): LogLevel[] =>
   LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as LogLevel[];
 
 async function bootstrap(config: ServerConfig): Promise<void> {
+  // Read and checked before anything opens: a bad certificate is a start-up error.
+  const tls = config.tls ? new TlsCredentials(config.tls) : undefined;
+  if (tls) process.on('SIGHUP', () => tls.reload('SIGHUP'));
   const transport = new LineTransportServer({
     host: config.host,
     port: config.port,
@@ -27,6 +31,7 @@ async function bootstrap(config: ServerConfig): Promise<void> {
     maxLineBytes: config.maxLineBytes,
     idleTimeoutMs: config.idleTimeoutMs,
     drainTimeoutMs: config.drainTimeoutMs,
+    tls,
   });
   const module = ServerModule.register(config, {
     transport,

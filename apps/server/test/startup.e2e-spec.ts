@@ -14,6 +14,7 @@ import {
   SERVER_ENTRY,
   SERVER_NODE_ARGS,
 } from './support/spawn-server';
+import { TestPki } from './support/test-pki';
 
 const EXIT_TIMEOUT_MS = 8000;
 /** An account that owns nothing here, to meet EACCES when the tests run as root. */
@@ -154,4 +155,43 @@ describe('server start-up failures (e2e)', () => {
     expectOneLine(result, new RegExp(`${dataDir}.*(lock|in use|another)`, 'i'));
     expect(first.hasExited).toBe(false);
   }, 15000);
+  describe('TLS settings', () => {
+    const pki = TestPki.unavailableReason() ? undefined : TestPki.create();
+    const ca = pki?.ca('startup-ca');
+    const server = pki && ca ? pki.issue(ca, 'startup-server', 'server') : undefined;
+    const other = pki && ca ? pki.issue(ca, 'startup-other', 'server') : undefined;
+    const maybe = pki ? it : it.skip;
+
+    maybe('names PULSE_TLS_CERT_FILE when the file cannot be read', async () => {
+      const result = await startExpectingFailure({
+        PULSE_DATA_DIR: dataDir,
+        PULSE_TLS_CERT_FILE: '/nonexistent/server.crt',
+        PULSE_TLS_KEY_FILE: server!.key,
+      });
+      expectOneLine(
+        result,
+        /PULSE_TLS_CERT_FILE \/nonexistent\/server\.crt cannot be read \(ENOENT\)/,
+      );
+    });
+
+    maybe("names both files when the key is not the certificate's", async () => {
+      const result = await startExpectingFailure({
+        PULSE_DATA_DIR: dataDir,
+        PULSE_TLS_CERT_FILE: server!.cert,
+        PULSE_TLS_KEY_FILE: other!.key,
+      });
+      expectOneLine(
+        result,
+        /PULSE_TLS_CERT_FILE .* PULSE_TLS_KEY_FILE .*not a usable certificate and key/,
+      );
+    });
+
+    maybe('refuses a certificate without its key', async () => {
+      const result = await startExpectingFailure({
+        PULSE_DATA_DIR: dataDir,
+        PULSE_TLS_CERT_FILE: server!.cert,
+      });
+      expectOneLine(result, /PULSE_TLS_CERT_FILE and PULSE_TLS_KEY_FILE go together/);
+    });
+  });
 });

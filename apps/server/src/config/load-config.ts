@@ -6,6 +6,7 @@ import { PulseEnvironment, SETTING_NAMES } from './pulse-environment';
 import { hostname } from 'node:os';
 import { ClusterConfig, ServerConfig } from './server-config';
 import { parseDuration, parseSize } from './size-and-duration';
+import type { TlsFiles } from '../transport/tls-credentials';
 
 /**
  * Builds the configuration: defaults, then the optional file named by PULSE_CONFIG (YAML, or
@@ -31,6 +32,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(`invalid configuration: ${messages.join('; ')}`);
   }
   return toServerConfig(settings);
+}
+
+/** PULSE_TLS_*: a certificate needs its key (and a client CA needs both), or none at all. */
+function toTlsConfig(s: PulseEnvironment): TlsFiles | undefined {
+  const { PULSE_TLS_CERT_FILE: cert, PULSE_TLS_KEY_FILE: key } = s;
+  const ca = s.PULSE_TLS_CLIENT_CA_FILE;
+  if (!cert && !key && !ca) return undefined;
+  if (!cert || !key)
+    throw new ConfigError(
+      `PULSE_TLS_CERT_FILE and PULSE_TLS_KEY_FILE go together (set: ${cert ? 'PULSE_TLS_CERT_FILE' : key ? 'PULSE_TLS_KEY_FILE' : 'neither'}` +
+        `${ca ? ', and PULSE_TLS_CLIENT_CA_FILE needs both' : ''})`,
+    );
+  return { certFile: cert, keyFile: key, ...(ca ? { clientCaFile: ca } : {}) };
 }
 
 function toServerConfig(s: PulseEnvironment): ServerConfig {
@@ -67,6 +81,7 @@ function toServerConfig(s: PulseEnvironment): ServerConfig {
       outboxLimit: s.PULSE_ALERT_OUTBOX_LIMIT,
     },
     cluster: toClusterConfig(s),
+    tls: toTlsConfig(s),
   };
 }
 

@@ -59,6 +59,17 @@ export class PulseEnvironment {
   @Min(1)
   PULSE_HTTP_RATE_LIMIT: number = 100;
 
+  /** TLS on the protocol port: the server's certificate and key (PEM); empty: plain TCP. */
+  @IsString()
+  PULSE_TLS_CERT_FILE: string = '';
+
+  @IsString()
+  PULSE_TLS_KEY_FILE: string = '';
+
+  /** With TLS: clients must present a certificate signed by this CA (PEM). */
+  @IsString()
+  PULSE_TLS_CLIENT_CA_FILE: string = '';
+
   @Type(() => Number)
   @IsNumber()
   @IsPositive()

@@ -1,3 +1,4 @@
+import type { TlsFiles } from '../transport/tls-credentials';
 import type { Durability } from '@app/persistence';
 import type { LogLevelSetting } from './pulse-environment';
 
@@ -29,6 +30,8 @@ export interface ServerConfig {
   notify?: NotifyConfig;
   /** Cluster mode on NATS JetStream; undefined: single node (PULSE_NATS_SERVERS empty). */
   cluster?: ClusterConfig;
+  /** PULSE_TLS_*: TLS on the protocol port (undefined: plain TCP). */
+  tls?: TlsFiles;
 }
 
 export interface HttpConfig {

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { COMMAND_VERBS } from '@app/protocol';
 import { AddressInfo, Server as NetServer, Socket, createServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { lastValueFrom } from 'rxjs';
 import { HandlerRoute } from './handler-route';
 import { CONNECTION_WINDOW, LineConnection } from './line-connection';
@@ -39,6 +40,11 @@ export class LineTransportServer
   private readonly connections = new Map<Socket, LineConnection>();
   /** Connections refused with 503, lingering: destroyed at close if still open. */
   private readonly refused = new Set<Socket>();
+  /**
+   * With TLS: every TCP connection open, in its handshake or encrypted; the connection limit
+   * counts these, so connections that never finish a handshake count too.
+   */
+  private readonly tcpConnections = new Set<Socket>();
   private address = '';
   /** One route per verb with a handler, made on first use from the handler's metadata. */
   private readonly routes = new Map<string, LineRoute>();
@@ -66,9 +72,7 @@ export class LineTransportServer
   }
 
   listen(callback: (error?: unknown) => void): void {
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-      this.accept(socket),
-    );
+    const server = this.createListener();
     this.server = server;
     server.maxConnections = Number.MAX_SAFE_INTEGER; // we answer 503 ourselves instead of resetting
     server.once('error', callback);
@@ -81,13 +85,43 @@ export class LineTransportServer
       );
       const { address, port } = server.address() as AddressInfo;
       this.address = `${address}:${port}`;
+      this.options.tls?.watch();
       this.log.log(
-        `listening on ${this.address} (max ${this.options.maxConnections} connections, ` +
+        `listening on ${this.address}${this.options.tls ? ' with TLS' : ''}${this.options.tls?.requireClientCertificate ? ' (client certificates required)' : ''} (max ${this.options.maxConnections} connections, ` +
           `${this.options.maxInFlight} commands in flight, window ${CONNECTION_WINDOW} per connection)`,
       );
       this._status$.next('listening');
       callback();
     });
+  }
+
+  /**
+   * Plain TCP, or TLS (PULSE_TLS_*): a handshake not finished within the idle timeout is
+   * dropped; with a client CA, a client whose certificate does not verify is refused during the
+   * handshake, before any command is read.
+   */
+  private createListener(): NetServer {
+    const tls = this.options.tls;
+    if (!tls) {
+      return createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    }
+    const server = createTlsServer(
+      {
+        ...tls.current,
+        allowHalfOpen: true,
+        noDelay: true,
+        handshakeTimeout: this.options.idleTimeoutMs,
+        requestCert: tls.requireClientCertificate,
+        rejectUnauthorized: tls.requireClientCertificate,
+      },
+      (secure) => (this.server ? this.serve(secure) : secure.destroy()),
+    );
+    server.on('connection', (socket: Socket) => this.admitTcp(socket));
+    // A failed or timed-out handshake: nothing to answer. Node reports it and leaves the
+    // connection open (a silent client would hold it for ever): closed here.
+    server.on('tlsClientError', (_error, socket) => socket.destroy());
+    tls.onReload = (options) => server.setSecureContext(options);
+    return server;
   }
 
   /** Made on first use and kept: Nest registers every handler before it calls listen. */
@@ -122,6 +156,7 @@ export class LineTransportServer
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.options.tls?.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     this.log.log(`closed listener on ${this.address}`);
     const pending = this.inFlight;
@@ -134,7 +169,7 @@ export class LineTransportServer
       this.log.warn(
         `drain timeout: ${this.inFlight} commands unanswered; closing ${count} connections`,
       );
-    for (const socket of [...this.connections.keys(), ...this.refused]) {
+    for (const socket of [...this.connections.keys(), ...this.refused, ...this.tcpConnections]) {
       setTimeout(() => socket.destroy(), SHUTDOWN_LINGER_MS).unref();
     }
     await closed;
@@ -172,6 +207,21 @@ export class LineTransportServer
       refuseBusy(socket);
       return;
     }
+    this.serve(socket);
+  }
+
+  /** TLS: a TCP connection over the limit is closed at once (a 503 would cost a handshake). */
+  private admitTcp(socket: Socket): void {
+    if (this.tcpConnections.size >= this.options.maxConnections) {
+      this.stats.connectionsRefused++;
+      socket.destroy();
+      return;
+    }
+    this.tcpConnections.add(socket);
+    socket.once('close', () => this.tcpConnections.delete(socket));
+  }
+
+  private serve(socket: Socket): void {
     this.connections.set(socket, new LineConnection(socket, this, this, this.options));
     socket.once('close', () => this.connections.delete(socket));
   }

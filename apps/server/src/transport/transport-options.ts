@@ -1,3 +1,5 @@
+import type { TlsCredentials } from './tls-credentials';
+
 /** The transport's share of the configuration. */
 export interface TransportOptions {
   host: string;
@@ -7,4 +9,6 @@ export interface TransportOptions {
   maxLineBytes: number;
   idleTimeoutMs: number;
   drainTimeoutMs: number;
+  /** TLS on the protocol port (PULSE_TLS_*); plain TCP without. */
+  tls?: TlsCredentials;
 }
