@@ -10,6 +10,7 @@
 #   prometheus-alertmanager      receives Pulse's alert notifications (issue 14)
 #   ca-certificates              debootstrap's and npm's HTTPS downloads of the local base images
 #   chromium                     the dashboard's browser tests (playwright-core drives it)
+#   openssl                      the TLS tests' certificates
 # As root on Debian, apt-get installs what is missing. Otherwise it prints the command to run,
 # and the tests that need a missing tool say they were skipped (under CI=true they fail).
 set -euo pipefail
@@ -24,6 +25,7 @@ command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 [ -s /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v openssl >/dev/null || missing+=(openssl)
 busybox_linkage=$(ldd "$(command -v busybox || echo /nonexistent)" 2>&1 || true)
 [[ $busybox_linkage == *'not a dynamic executable'* ]] || missing+=(busybox-static)
 
