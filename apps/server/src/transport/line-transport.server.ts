@@ -27,7 +27,8 @@ const SHUTDOWN_LINGER_MS = 500;
  * The Nest transport strategy for the Pulse line protocol: owns the TCP listener, applies the
  * connection and in-flight limits, and routes each run of commands to its @MessagePattern handler,
  * batched and scheduled as the handler's pattern extras declare (LinePatternExtras). Framing and
- * reply ordering live in LineConnection.
+ * reply ordering live in LineConnection. Just over 200 lines: the listener (plain or TLS), its
+ * limits and its shutdown share the connection sets, and splitting them would share those sets.
  */
 export class LineTransportServer
   extends Server<LineTransportEvents, LineTransportStatus>
