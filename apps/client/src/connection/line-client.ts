@@ -1,4 +1,5 @@
 import { Socket, connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { ConnectionLostError } from './connection-lost.error';
 
 export interface LineClientOptions {
@@ -12,6 +13,15 @@ export interface LineClientOptions {
    * recovery is a new connection. 0 disables it.
    */
   replyTimeoutMs?: number;
+  /** TLS (the server's PULSE_TLS_*): whom to trust, and the client's own pair for mutual TLS. */
+  tls?: ClientTls;
+}
+
+/** PEM contents; without `ca`, Node's list of well-known CAs. */
+export interface ClientTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
 }
 
 interface Waiter {
@@ -52,8 +62,11 @@ export class LineClient {
 
   static connect(options: LineClientOptions): Promise<LineClient> {
     const { host, port, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS } = options;
+    const tls = options.tls;
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port, noDelay: true });
+      const socket = tls
+        ? connectTls({ host, port, minVersion: 'TLSv1.2', ...tls }).setNoDelay(true)
+        : connect({ host, port, noDelay: true });
       const fail = (error: Error) => {
         socket.destroy();
         reject(error);
@@ -62,7 +75,8 @@ export class LineClient {
         fail(new Error(`connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`)),
       );
       socket.once('error', fail);
-      socket.once('connect', () => {
+      // Over TLS the connection is usable once the handshake (and the server's check) is done.
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
         socket.off('error', fail);
         socket.setTimeout(0);
         resolve(new LineClient(socket, options.replyTimeoutMs ?? 0));

@@ -1,4 +1,5 @@
 import { LineClient } from './line-client';
+import type { ClientTls } from './line-client';
 
 /** Where the server is, and how long to wait for it. */
 export interface ServerAddress {
@@ -6,6 +7,8 @@ export interface ServerAddress {
   port: number;
   /** Connect timeout, and the longest wait for a reply while commands are in flight. */
   timeoutMs: number;
+  /** TLS (--tls, --ca, --cert, --key); plain TCP without. */
+  tls?: ClientTls;
 }
 
 /** `host:port` for messages. */
@@ -20,5 +23,6 @@ export function connectTo(server: ServerAddress): Promise<LineClient> {
     port: server.port,
     connectTimeoutMs: server.timeoutMs,
     replyTimeoutMs: server.timeoutMs,
+    tls: server.tls,
   });
 }
