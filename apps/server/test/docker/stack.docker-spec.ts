@@ -63,6 +63,21 @@ describe('the compose stack (docker-compose.yml, runtime images)', () => {
     expect(server.Config.User).toBe('node');
     expect(server.HostConfig.Init).toBe(true);
     expect(server.HostConfig.RestartPolicy.Name).toBe('unless-stopped');
+    expect({
+      readOnlyRoot: server.HostConfig.ReadonlyRootfs,
+      capDrop: server.HostConfig.CapDrop,
+      securityOpt: server.HostConfig.SecurityOpt,
+    }).toEqual({
+      readOnlyRoot: true,
+      capDrop: ['ALL'],
+      securityOpt: ['no-new-privileges:true'],
+    });
+    // Read-only outside the volume and /tmp.
+    const write = await stack.shell(
+      'server',
+      'touch /app/x 2>&1; touch /data/x /tmp/x && rm /data/x /tmp/x && echo ok',
+    );
+    expect(write.stdout).toMatch(/Read-only file system[\s\S]*ok/);
     expect(server.Mounts).toContainEqual(
       expect.objectContaining({
         Type: 'volume',

@@ -13,7 +13,13 @@ export interface ContainerState {
   Image: string;
   RestartCount: number;
   Config: { User: string; Hostname: string; Cmd: string[] | null };
-  HostConfig: { Init: boolean | null; RestartPolicy: { Name: string } };
+  HostConfig: {
+    Init: boolean | null;
+    RestartPolicy: { Name: string };
+    ReadonlyRootfs?: boolean;
+    CapDrop?: string[] | null;
+    SecurityOpt?: string[] | null;
+  };
   State: {
     Status: string;
     ExitCode: number;
