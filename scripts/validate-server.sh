@@ -4,16 +4,28 @@
 #
 #   scripts/validate-server.sh                    # Docker: busybox nc on the compose network
 #   scripts/validate-server.sh --local HOST:PORT  # this machine's netcat (netcat-openbsd)
+#   scripts/validate-server.sh --local HOST:PORT --tls CA_FILE [--cert FILE --key FILE]
+#                                                 # a server with PULSE_TLS_*: openssl s_client,
+#                                                 # verifying its certificate against CA_FILE
 set -euo pipefail
 
-usage() { echo "usage: $0 [--local HOST:PORT] [--network NAME] [--server HOST:PORT]" >&2; exit 2; }
+usage() {
+  echo "usage: $0 [--local HOST:PORT] [--network NAME] [--server HOST:PORT]" \
+    "[--tls CA_FILE [--cert FILE --key FILE]]" >&2
+  exit 2
+}
 
 mode=docker
 target=server:7070
 network=${PULSE_NETWORK:-pulse-net}
+ca_file=
+client_pair=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --local) mode=local; target=${2:?}; shift 2 ;;
+    --tls) ca_file=${2:?}; shift 2 ;;
+    --cert) client_pair+=(-cert "${2:?}"); shift 2 ;;
+    --key) client_pair+=(-key "${2:?}"); shift 2 ;;
     --network) network=${2:?}; shift 2 ;;
     --server) target=${2:?}; shift 2 ;;
     *) usage ;;
@@ -30,7 +42,13 @@ trap 'rm -rf "$work"' EXIT
 printf 'LOG %s 1.5\nQUERY %s MAX 60\n' "$metric" "$metric" > "$work/request"
 printf '201 Metric Inserted\n200 [1.5]\n' > "$work/expected"
 
-if [ "$mode" = local ]; then
+if [ -n "$ca_file" ]; then
+  [ "$mode" = local ] || { echo "validate: --tls needs --local HOST:PORT" >&2; exit 2; }
+  command -v openssl >/dev/null || { echo "validate: openssl is not installed" >&2; exit 1; }
+  # -quiet keeps reading after the request (it implies -ign_eof); timeout ends it once answered.
+  timeout 5 openssl s_client -connect "$host:$port" -CAfile "$ca_file" -verify_return_error \
+    "${client_pair[@]}" -quiet < "$work/request" > "$work/actual" 2>/dev/null || true
+elif [ "$mode" = local ]; then
   command -v nc >/dev/null || { echo "validate: netcat (nc) is not installed" >&2; exit 1; }
   # -N: half-close after the request; the server answers both lines, then closes.
   nc -N -w 5 "$host" "$port" < "$work/request" > "$work/actual" || true

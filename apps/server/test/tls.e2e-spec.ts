@@ -7,6 +7,7 @@
  * 2,000 connections that never finish their handshake are dropped at the idle timeout while
  * others are served.
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { LineClient } from './support/line-client';
@@ -105,6 +106,25 @@ describeTls('TLS on the protocol port', () => {
     expect(await exchange(again, ['QUERY tls.plain COUNT 0'])).toEqual([REPLY.notFound]);
     again.destroy();
   });
+
+  it('passes scripts/validate-server.sh --tls (openssl s_client), and fails it with another CA', async () => {
+    const { server } = await start(serverPair);
+    const validate = (caFile: string) =>
+      spawnSync(
+        'scripts/validate-server.sh',
+        ['--local', `127.0.0.1:${server.port}`, '--tls', caFile],
+        {
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
+    const passed = validate(ca.cert);
+    expect({ status: passed.status, out: passed.stdout }).toEqual({
+      status: 0,
+      out: `validate: OK: 127.0.0.1:${server.port} answered LOG and QUERY byte for byte\n`,
+    });
+    expect(validate(otherCa.cert).status).toBe(1);
+  }, 30_000);
 
   it('refuses, with mutual TLS, clients without a certificate of the CA before reading a command', async () => {
     const { server } = await start(serverPair, { PULSE_TLS_CLIENT_CA_FILE: ca.cert });
