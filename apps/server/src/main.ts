@@ -14,6 +14,7 @@ import { HttpListenError } from './bootstrap/startup-error';
 import { configureHttpApp, HTTP_BODY_LIMIT, packageVersion } from './bootstrap/http-app';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 
 /** Levels at and above the configured one (Nest takes the list of levels to print). */
 const levelsFrom = (level: ServerConfig['logLevel']): LogLevel[] =>
@@ -22,7 +23,13 @@ const levelsFrom = (level: ServerConfig['logLevel']): LogLevel[] =>
 async function bootstrap(config: ServerConfig): Promise<void> {
   // Read and checked before anything opens: a bad certificate is a start-up error.
   const tls = config.tls ? new TlsCredentials(config.tls) : undefined;
-  if (tls) process.on('SIGHUP', () => tls.reload('SIGHUP'));
+  const httpTls = config.http?.tls
+    ? new TlsCredentials(config.http.tls, 'PULSE_HTTP_TLS')
+    : undefined;
+  process.on('SIGHUP', () => {
+    tls?.reload('SIGHUP');
+    httpTls?.reload('SIGHUP');
+  });
   const transport = new LineTransportServer({
     host: config.host,
     port: config.port,
@@ -57,7 +64,10 @@ async function bootstrap(config: ServerConfig): Promise<void> {
   // transport strategy; closing the app closes both, then storage (Nest's shutdown order).
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: HTTP_BODY_LIMIT }),
+    new FastifyAdapter({
+      bodyLimit: HTTP_BODY_LIMIT,
+      ...(httpTls ? { https: httpTls.current } : {}),
+    }),
     { logger, abortOnError: false },
   );
   await configureHttpApp(app, config.http, join(__dirname, 'dashboard'));
@@ -67,7 +77,10 @@ async function bootstrap(config: ServerConfig): Promise<void> {
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onClose', async () => Logger.log('closed the HTTP listener', 'HttpListener'));
+    .addHook('onClose', async () => {
+      httpTls?.close();
+      Logger.log('closed the HTTP listener', 'HttpListener');
+    });
   // Storage is recovered (module init) before either port opens, as without HTTP; the protocol
   // port opens last, so its `listening on` line still says that everything is up.
   await app.init();
@@ -85,8 +98,14 @@ async function bootstrap(config: ServerConfig): Promise<void> {
     throw new HttpListenError(error, host, port);
   }
   const address = app.getHttpServer().address() as AddressInfo;
+  if (httpTls) {
+    // New HTTPS connections get a replaced certificate; open ones keep theirs.
+    const server = app.getHttpServer() as unknown as TlsServer;
+    httpTls.onReload = (options) => server.setSecureContext(options);
+    httpTls.watch();
+  }
   Logger.log(
-    `HTTP on ${address.address}:${address.port} (/ the dashboard, /api, /healthz, /readyz, /metrics)`,
+    `HTTP on ${address.address}:${address.port}${httpTls ? ' with TLS' : ''} (/ the dashboard, /api, /healthz, /readyz, /metrics)`,
     'HttpListener',
   );
   await app.startAllMicroservices();

@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { LineClient } from './support/line-client';
 import { REPLY } from './support/replies';
@@ -186,6 +187,62 @@ describeTls('TLS on the protocol port', () => {
     expect(await exchange(after, ['QUERY tls.old COUNT 0'])).toEqual(['200 [1]\n']);
     after.destroy();
     old.destroy();
+  });
+
+  it('serves HTTPS with the protocol pair, and guards /metrics and health only with PULSE_HTTP_TOKEN_SCOPE=all', async () => {
+    const { server } = await start(serverPair, { PULSE_HTTP_TOKEN: 'tok-https' });
+    expect(server.output).toMatch(/HTTP on 127\.0\.0\.1:\d+ with TLS/);
+    const get = (path: string, token?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpsGet(
+          {
+            host: '127.0.0.1',
+            port: server.httpPort,
+            path,
+            ca: readFileSync(ca.cert),
+            headers: token ? { authorization: `Bearer ${token}` } : {},
+          },
+          (response) => {
+            let body = '';
+            response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
+        request.on('error', reject);
+      });
+    expect(await get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
+    expect((await get('/metrics')).status).toBe(200);
+    expect((await get('/api/server')).status).toBe(401);
+    expect((await get('/api/server', 'tok-https')).status).toBe(200);
+    // Plain HTTP to the HTTPS port gets no page.
+    await expect(fetch(`http://127.0.0.1:${server.httpPort}/healthz`)).rejects.toThrow();
+
+    const { server: guarded } = await start(serverPair, {
+      PULSE_HTTP_TOKEN: 'tok-all',
+      PULSE_HTTP_TOKEN_SCOPE: 'all',
+      PULSE_HTTP_TLS_CERT_FILE: secondServer.cert,
+      PULSE_HTTP_TLS_KEY_FILE: secondServer.key,
+    });
+    const getGuarded = (path: string, token?: string) =>
+      new Promise<number>((resolve, reject) => {
+        httpsGet(
+          {
+            host: '127.0.0.1',
+            port: guarded.httpPort,
+            path,
+            ca: readFileSync(ca.cert),
+            headers: token ? { authorization: `Bearer ${token}` } : {},
+          },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        ).on('error', reject);
+      });
+    expect(await getGuarded('/metrics')).toBe(401);
+    expect(await getGuarded('/readyz')).toBe(401);
+    expect(await getGuarded('/metrics', 'tok-all')).toBe(200);
+    expect(guarded.output).not.toContain('tok-all');
   });
 
   it('drops 2,000 connections that never finish their handshake at the idle timeout, serving others meanwhile', async () => {

@@ -15,7 +15,12 @@ export class ApiTokenGuard implements CanActivate {
 
   constructor(@Inject(SERVER_CONFIG) config: ServerConfig) {
     const token = config.http?.token;
-    this.expected = token ? Buffer.from(`Bearer ${token}`) : undefined;
+    this.expected = token && this.guards(config) ? Buffer.from(`Bearer ${token}`) : undefined;
+  }
+
+  /** Whether the token guards the routes this guard is on (the /api ones: always). */
+  protected guards(_config: ServerConfig): boolean {
+    return true;
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -25,5 +30,13 @@ export class ApiTokenGuard implements CanActivate {
     if (given.length === this.expected.length && timingSafeEqual(given, this.expected)) return true;
     void http.getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer realm="pulse"');
     throw protocolError('401 Unauthorized');
+  }
+}
+
+/** /metrics, /healthz and /readyz: guarded only with PULSE_HTTP_TOKEN_SCOPE=all. */
+@Injectable()
+export class ObservabilityTokenGuard extends ApiTokenGuard {
+  protected override guards(config: ServerConfig): boolean {
+    return config.http?.tokenScope === 'all';
   }
 }

@@ -25,7 +25,7 @@ describe('loadConfig', () => {
       retentionMs: 30 * 86_400_000,
       retentionBytes: 0,
       compactionIntervalMs: 600_000,
-      http: { host: '0.0.0.0', port: 7071, rateLimit: 100 },
+      http: { host: '0.0.0.0', port: 7071, rateLimit: 100, tokenScope: 'api' },
       notify: { alertmanagers: [], webhooks: [], resendSeconds: 60, outboxLimit: 100_000 },
       timeZone: 'UTC',
       logLevel: 'log',

@@ -34,6 +34,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return toServerConfig(settings);
 }
 
+/**
+ * HTTPS: PULSE_HTTP_TLS_CERT_FILE/KEY_FILE, or else the protocol's pair (one setting protects
+ * both ports); the HTTP listener asks for no client certificate.
+ */
+function toHttpTlsConfig(s: PulseEnvironment): TlsFiles | undefined {
+  const cert = s.PULSE_HTTP_TLS_CERT_FILE;
+  const key = s.PULSE_HTTP_TLS_KEY_FILE;
+  if (cert || key) {
+    if (!cert || !key)
+      throw new ConfigError('PULSE_HTTP_TLS_CERT_FILE and PULSE_HTTP_TLS_KEY_FILE go together');
+    return { certFile: cert, keyFile: key };
+  }
+  const protocol = toTlsConfig(s);
+  return protocol && { certFile: protocol.certFile, keyFile: protocol.keyFile };
+}
+
 /** PULSE_TLS_*: a certificate needs its key (and a client CA needs both), or none at all. */
 function toTlsConfig(s: PulseEnvironment): TlsFiles | undefined {
   const { PULSE_TLS_CERT_FILE: cert, PULSE_TLS_KEY_FILE: key } = s;
@@ -72,7 +88,9 @@ function toServerConfig(s: PulseEnvironment): ServerConfig {
             host: s.PULSE_HTTP_HOST || s.PULSE_HOST,
             port: Number(s.PULSE_HTTP_PORT),
             token: s.PULSE_HTTP_TOKEN || undefined,
+            tokenScope: s.PULSE_HTTP_TOKEN_SCOPE,
             rateLimit: s.PULSE_HTTP_RATE_LIMIT,
+            tls: toHttpTlsConfig(s),
           },
     notify: {
       alertmanagers: s.PULSE_ALERTMANAGER_URLS ? s.PULSE_ALERTMANAGER_URLS.split(',') : [],

@@ -70,6 +70,17 @@ export class PulseEnvironment {
   @IsString()
   PULSE_TLS_CLIENT_CA_FILE: string = '';
 
+  /** HTTPS on the HTTP listener: its own pair; empty: PULSE_TLS_CERT_FILE's, if set. */
+  @IsString()
+  PULSE_HTTP_TLS_CERT_FILE: string = '';
+
+  @IsString()
+  PULSE_HTTP_TLS_KEY_FILE: string = '';
+
+  /** What PULSE_HTTP_TOKEN guards: `api` (the /api calls) or `all` (also /metrics and health). */
+  @IsIn(['api', 'all'])
+  PULSE_HTTP_TOKEN_SCOPE: 'api' | 'all' = 'api';
+
   @Type(() => Number)
   @IsNumber()
   @IsPositive()

@@ -39,6 +39,10 @@ export interface HttpConfig {
   port: number;
   /** PULSE_HTTP_TOKEN: the bearer token /api requires (undefined: none). */
   token?: string;
+  /** PULSE_HTTP_TOKEN_SCOPE: `api`, or `all` (/metrics, /healthz and /readyz too). */
+  tokenScope: 'api' | 'all';
+  /** HTTPS (PULSE_HTTP_TLS_*, or the protocol's PULSE_TLS_* pair); plain HTTP without. */
+  tls?: TlsFiles;
   /** PULSE_HTTP_RATE_LIMIT: /api requests per second per client address. */
   rateLimit: number;
 }

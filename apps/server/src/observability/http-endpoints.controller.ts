@@ -1,9 +1,10 @@
-import { Controller, Get, Header, Inject, Optional, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Optional, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { FileManager } from '@app/persistence';
 import { MetricsService } from '@app/metrics';
 import type { Registry } from 'prom-client';
 import { AlertMonitor } from '../alerts/alert-monitor.service';
+import { ObservabilityTokenGuard } from '../api/api-token.guard';
 import { ClusterService } from '../cluster/cluster.service';
 import { NotificationService } from '../notify/notification.service';
 import { CommandStats } from './command-stats';
@@ -16,6 +17,7 @@ import type { ServerRuntime } from './server-runtime';
  * Nothing here reads a request body or a parameter: no client input reaches storage or a host.
  */
 @Controller()
+@UseGuards(ObservabilityTokenGuard)
 export class HttpEndpointsController {
   private readonly registry: Registry;
 

@@ -30,9 +30,15 @@ export class TlsCredentials {
   /** Told of every successful reload (the listener takes the new context). */
   onReload: (options: SecureContextOptions) => void = () => undefined;
 
-  /** Reads and checks the files: a ConfigError naming the setting if one cannot be used. */
-  constructor(readonly files: TlsFiles) {
-    this.options = TlsCredentials.load(files);
+  /**
+   * Reads and checks the files: a ConfigError naming the setting if one cannot be used.
+   * @param settings the settings' prefix, for messages: PULSE_TLS (protocol) or PULSE_HTTP_TLS.
+   */
+  constructor(
+    readonly files: TlsFiles,
+    private readonly settings = 'PULSE_TLS',
+  ) {
+    this.options = TlsCredentials.load(files, settings);
   }
 
   get current(): SecureContextOptions {
@@ -46,7 +52,7 @@ export class TlsCredentials {
   /** Reads the files again; keeps the current context (and says why) if they cannot be used. */
   reload(reason: string): boolean {
     try {
-      this.options = TlsCredentials.load(this.files);
+      this.options = TlsCredentials.load(this.files, this.settings);
       this.onReload(this.options);
       this.logger.log(`reloaded the TLS certificate (${reason})`);
       return true;
@@ -84,7 +90,7 @@ export class TlsCredentials {
   }
 
   /** The files' contents as context options, checked by making a context of them. */
-  private static load(files: TlsFiles): SecureContextOptions {
+  private static load(files: TlsFiles, settings: string): SecureContextOptions {
     const read = (setting: string, path: string): Buffer => {
       try {
         return readFileSync(path);
@@ -104,7 +110,7 @@ export class TlsCredentials {
       return options;
     } catch (error) {
       throw new ConfigError(
-        `PULSE_TLS_CERT_FILE ${files.certFile} and PULSE_TLS_KEY_FILE ${files.keyFile}: ` +
+        `${settings}_CERT_FILE ${files.certFile} and ${settings}_KEY_FILE ${files.keyFile}: ` +
           `not a usable certificate and key (${(error as Error).message})`,
       );
     }
