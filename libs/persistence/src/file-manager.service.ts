@@ -161,9 +161,13 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
    */
   private flushExpiredHeads(): void {
     const cutoff = this.retention.cutoff(this.clock.now());
+    if (this.store.oldestHeadStamp() < cutoff) this.flushHeadsSoon();
+  }
+
+  /** Flushes the heads between two commits (compaction, woken by the flush, then rewrites). */
+  private flushHeadsSoon(): void {
     const flusher = this.flusher;
-    if (!flusher || !(this.store.oldestHeadStamp() < cutoff)) return;
-    this.committer?.runBetweenCommits(() => flusher.flushNow());
+    if (flusher) this.committer?.runBetweenCommits(() => flusher.flushNow());
   }
 
   /** Runs compaction until it has nothing left to do for now (tests). */
@@ -275,6 +279,22 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     return { id, count, firstStamp, lastStamp, lastValue };
   }
 
+  /** metricIds' page with each metric's summary (GET /api/metrics, a cluster node's share). */
+  async metricPage(
+    search: string,
+    limit: number,
+    after: string | null,
+    include?: (id: string) => boolean,
+  ): Promise<{ metrics: MetricSummary[]; total: number; lastId: string | null }> {
+    const page = this.metricIds(search, limit, after, include);
+    const metrics: MetricSummary[] = [];
+    for (const id of page.ids) {
+      const summary = await this.summarize(id);
+      if (summary) metrics.push(summary);
+    }
+    return { metrics, total: page.total, lastId: page.lastId };
+  }
+
   /**
    * Deletes the metric's values (DELETE /api/metrics/{id}): every value stamped so far is gone
    * from queries once this resolves (the mark is durable); heads are flushed so that compaction,
@@ -297,9 +317,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     await this.deletions.mark(id, upTo);
     this.logger.log(`deleted metric ${id} (values stamped up to ${upTo})`);
     const series = this.store.get(id);
-    const flusher = this.flusher;
-    if (flusher && (series?.head || series?.flushing))
-      this.committer?.runBetweenCommits(() => flusher.flushNow());
+    if (series?.head || series?.flushing) this.flushHeadsSoon();
     else this.compactor?.wake();
   }
 

@@ -11,7 +11,6 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { FileManager } from '@app/persistence';
-import type { MetricSummary } from '@app/persistence';
 import { isValidMetricId, Replies } from '@app/protocol';
 import type { ApiAggregateOp, MetricPage, QueryResult } from '@app/protocol';
 import { ClusterService } from '../cluster/cluster.service';
@@ -47,19 +46,11 @@ export class MetricsApiController {
     if (text.length > MAX_SEARCH) throw badRequest(`search is at most ${MAX_SEARCH} characters`);
     const size = pageSize(limit, 100, 1000);
     const after = decodeCursor(cursor);
-    if (this.cluster) {
-      const page = await this.cluster.listMetrics(text, size, after);
-      const nextCursor = page.lastId === null ? null : encodeCursor(page.lastId);
-      return { metrics: page.metrics, total: page.total, nextCursor };
-    }
-    const page = this.files.metricIds(text, size, after);
-    const metrics: MetricSummary[] = [];
-    for (const id of page.ids) {
-      const summary = await this.files.summarize(id);
-      if (summary) metrics.push(summary);
-    }
+    const page = this.cluster
+      ? await this.cluster.listMetrics(text, size, after)
+      : await this.files.metricPage(text, size, after);
     const nextCursor = page.lastId === null ? null : encodeCursor(page.lastId);
-    return { metrics, total: page.total, nextCursor };
+    return { metrics: page.metrics, total: page.total, nextCursor };
   }
 
   @Delete('metrics/:id')

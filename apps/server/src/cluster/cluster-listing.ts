@@ -99,12 +99,7 @@ export class ClusterListing {
   /** This node's page: metrics of the partitions it holds now, with their summaries. */
   private async ownPage({ search, limit, after }: ListRequest): Promise<ListAnswer> {
     const owned = (id: string) => this.leases.holds(partitionOf(id, this.partitions));
-    const page = this.files.metricIds(search, limit, after, owned);
-    const metrics: MetricSummary[] = [];
-    for (const id of page.ids) {
-      const summary = await this.files.summarize(id);
-      if (summary) metrics.push(summary);
-    }
-    return { metrics, total: page.total, more: page.lastId !== null };
+    const page = await this.files.metricPage(search, limit, after, owned);
+    return { metrics: page.metrics, total: page.total, more: page.lastId !== null };
   }
 }
