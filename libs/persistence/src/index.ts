@@ -10,7 +10,7 @@ export { DEFAULT_FLUSH_VALUES, STORAGE_OPTIONS } from './storage-options';
 export type { Durability, StorageOptions } from './storage-options';
 export type { SeriesVisitor } from './series/series-visitor';
 export { AlertRuleStore } from './alerts/alert-rule-store';
-export { ruleKey } from './alerts/alert-rule';
+export { deletedRuleLine, ruleKey } from './alerts/alert-rule';
 export type {
   AlertCheckResult,
   NewAlertRule,

@@ -3,7 +3,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { createHash } from 'node:crypto';
 import { MetricsService } from '@app/metrics';
-import { AlertJournal, ruleKey } from '@app/persistence';
+import { AlertJournal, deletedRuleLine, ruleKey } from '@app/persistence';
 import type { Clock, StoredAlertRule } from '@app/persistence';
 import { parseAlertArgs, Replies } from '@app/protocol';
 import { evaluateRule } from '../alerts/alert-evaluation';
@@ -95,12 +95,7 @@ export class ClusterAlerts {
     if (entry?.operation !== 'PUT') return false;
     const rule = entry.json<StoredAlertRule>();
     await this.rules.delete(bucketKey, { previousSeq: entry.revision });
-    const at = new Date(this.clock.now()).toISOString();
-    const { id, op, secs, limit } = rule;
-    const line = {
-      ...{ time: at, state: 'deleted' as const, id, op, secs, limit },
-      ...{ from: new Date(rule.checkedUpTo).toISOString(), to: at, aggregates: [] },
-    };
+    const line = deletedRuleLine(rule, this.clock.now());
     await this.js.publish(ALERTS_SUBJECT, JSON.stringify(line));
     await this.journal.append([line]);
     this.logger.log(`deleted alert rule ${key}`);

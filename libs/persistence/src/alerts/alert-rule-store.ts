@@ -7,7 +7,7 @@ import type { StorageFs } from '../io/storage-fs';
 import { STORAGE_OPTIONS } from '../storage-options';
 import type { StorageOptions } from '../storage-options';
 import { AlertJournal } from '../io/json-lines-file';
-import { ruleKey } from './alert-rule';
+import { deletedRuleLine, ruleKey } from './alert-rule';
 import type { AlertCheckResult, NewAlertRule, StoredAlertRule } from './alert-rule';
 import { RulesFile } from './rules-file';
 import { RulesSave } from './rules-save';
@@ -161,15 +161,8 @@ export class AlertRuleStore implements OnModuleInit {
       this.version++;
       throw error;
     }
-    const { id, op, secs, limit } = rule;
-    const at = new Date(now).toISOString();
     await this.journalFile
-      .append([
-        {
-          ...{ time: at, state: 'deleted', id, op, secs, limit },
-          ...{ from: new Date(rule.checkedUpTo).toISOString(), to: at, aggregates: [] },
-        },
-      ])
+      .append([deletedRuleLine(rule, now)])
       .catch((error: Error) =>
         this.logger.warn(`deleted alert rule ${key}, but could not journal it: ${error.message}`),
       );

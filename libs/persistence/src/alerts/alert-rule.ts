@@ -38,3 +38,16 @@ export interface AlertCheckResult {
 /** Two registrations of the same rule (same id, op, secs and limit) are one rule. */
 export const ruleKey = (r: { id: string; op: string; secs: number; limit: number }): string =>
   `${r.id} ${r.op} ${r.secs} ${r.limit}`;
+
+/**
+ * The journal line of a removed rule (DELETE /api/alerts/{rule}): state `deleted`, its last
+ * checked interval, no aggregates. One shape for the node's journal and the cluster's stream.
+ */
+export function deletedRuleLine(rule: StoredAlertRule, now: number) {
+  const at = new Date(now).toISOString();
+  const { id, op, secs, limit } = rule;
+  return {
+    ...{ time: at, state: 'deleted' as const, id, op, secs, limit },
+    ...{ from: new Date(rule.checkedUpTo).toISOString(), to: at, aggregates: [] as number[] },
+  };
+}
