@@ -44,7 +44,8 @@ const yLabel = new Intl.NumberFormat('en-US', { notation: 'compact', maximumSign
  * weighs ~50 kB): drag to zoom, double-click (or resetZoom) to see the whole range again, hover
  * for exact values in the legend. A refresh of the same chart keeps the zoom. The element
  * exposes `data-points` (points per series), `data-limit`, `data-zoomed` and `data-state` to
- * tests.
+ * tests. Just over 200 lines: uPlot's options (axes, labels, the y range) belong with the chart
+ * that owns the plot.
  */
 export class PulseChart {
   readonly element = h('div', { class: 'chart', 'data-testid': 'chart', 'data-state': 'empty' });

@@ -49,7 +49,8 @@ type ClusterState = 'new' | 'running' | 'closed';
  * answered by the metric's partition owner, and this node owns and materialises some of the
  * partitions into its local storage. Wires the parts: ValuePublisher, PartitionLeases, one
  * PartitionApplier per owned partition, ClusterQueries. Without NATS this provider is absent
- * and the node is the single-node server.
+ * and the node is the single-node server. Over 200 lines: it is the cluster's one entry point
+ * (every command, the API's calls, readiness, shutdown), each a few lines delegating to a part.
  */
 @Injectable()
 export class ClusterService

@@ -28,7 +28,8 @@ const leaseKey = (partition: number): string => `p.${partition}`;
  * never stays unowned). Create and compare-and-set are atomic in the bucket: one owner at a time.
  * Fencing: holds() is true only while the last renewal is younger than the lease minus a margin
  * by this process's monotonic clock, so a node paused past its lease (SIGSTOP, a long GC) stops
- * answering for its partitions before another node can have taken them.
+ * answering for its partitions before another node can have taken them. Just over 200 lines:
+ * renewal, hand-over, acquisition and fencing all read and write the same held leases.
  */
 export class PartitionLeases {
   private readonly logger = new Logger('Cluster');
