@@ -1,4 +1,5 @@
 import { formatCount, formatFloat } from '@app/protocol';
+import type { JournalEntry } from '@app/protocol';
 import type { RuleCheckpoint, StoredAlertRule } from '@app/persistence';
 
 /** What one check did, for logs and tests. */
@@ -10,19 +11,11 @@ export interface AlertCheckReport {
   abandoned: boolean;
 }
 
-/** One line of alerts.jsonl (README, Alerts: journal fields). */
-export interface AlertJournalEntry {
-  time: string;
-  /** deleted: the rule was removed (DELETE /api/alerts/{rule}); its alert ends. */
-  state: 'firing' | 'resolved' | 'deleted';
-  id: string;
-  op: string;
-  secs: number;
-  limit: number;
-  from: string;
-  to: string;
-  aggregates: number[];
-}
+/**
+ * One line of alerts.jsonl (README, Alerts: journal fields): the HTTP API's journal entry, every
+ * field present as the server writes it (`deleted`: the rule was removed; its alert ends).
+ */
+export type AlertJournalEntry = Required<JournalEntry>;
 
 /** One rule's check: where its checkpoint moves, and its journal entry if its state changed. */
 export interface RuleOutcome {
