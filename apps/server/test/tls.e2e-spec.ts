@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { get as httpsGet } from 'node:https';
+import { get } from 'node:https';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { LineClient } from './support/line-client';
 import { REPLY } from './support/replies';
@@ -57,6 +57,32 @@ function exchange(socket: TLSSocket, lines: string[], count = lines.length): Pro
     10_000,
     'TLS replies',
   );
+}
+
+/** GET over HTTPS, verifying the server against `ca`, with a bearer token if given. */
+function httpsGet(
+  port: number,
+  ca: KeyPair,
+  path: string,
+  token?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        ca: readFileSync(ca.cert),
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on('error', reject);
+  });
 }
 
 describeTls('TLS on the protocol port', () => {
@@ -192,24 +218,7 @@ describeTls('TLS on the protocol port', () => {
   it('serves HTTPS with the protocol pair, and guards /metrics and health only with PULSE_HTTP_TOKEN_SCOPE=all', async () => {
     const { server } = await start(serverPair, { PULSE_HTTP_TOKEN: 'tok-https' });
     expect(server.output).toMatch(/HTTP on 127\.0\.0\.1:\d+ with TLS/);
-    const get = (path: string, token?: string) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const request = httpsGet(
-          {
-            host: '127.0.0.1',
-            port: server.httpPort,
-            path,
-            ca: readFileSync(ca.cert),
-            headers: token ? { authorization: `Bearer ${token}` } : {},
-          },
-          (response) => {
-            let body = '';
-            response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-          },
-        );
-        request.on('error', reject);
-      });
+    const get = (path: string, token?: string) => httpsGet(server.httpPort, ca, path, token);
     expect(await get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
     expect((await get('/metrics')).status).toBe(200);
     expect((await get('/api/server')).status).toBe(401);
@@ -223,22 +232,8 @@ describeTls('TLS on the protocol port', () => {
       PULSE_HTTP_TLS_CERT_FILE: secondServer.cert,
       PULSE_HTTP_TLS_KEY_FILE: secondServer.key,
     });
-    const getGuarded = (path: string, token?: string) =>
-      new Promise<number>((resolve, reject) => {
-        httpsGet(
-          {
-            host: '127.0.0.1',
-            port: guarded.httpPort,
-            path,
-            ca: readFileSync(ca.cert),
-            headers: token ? { authorization: `Bearer ${token}` } : {},
-          },
-          (response) => {
-            response.resume();
-            resolve(response.statusCode ?? 0);
-          },
-        ).on('error', reject);
-      });
+    const getGuarded = async (path: string, token?: string) =>
+      (await httpsGet(guarded.httpPort, ca, path, token)).status;
     expect(await getGuarded('/metrics')).toBe(401);
     expect(await getGuarded('/readyz')).toBe(401);
     expect(await getGuarded('/metrics', 'tok-all')).toBe(200);
