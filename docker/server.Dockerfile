@@ -1,7 +1,8 @@
 # Pulse server image. Stages, in the order the legacy builder needs (it builds every stage up to
 # the target, so the stages that read only host files come before the ones that run npm install):
 #   runtime:             what ships: Node, user `node`, /data volume, port, command (the health
-#                        check is docker-compose.yml's, so the dev target has it too).
+#                        check is docker-compose.yml's, `node /app/bin/pulse-healthcheck.js`, so
+#                        the dev target has it too).
 #   runtime-from-host:   runtime + artifacts prepared on the host (scripts/docker-host-artifacts.sh:
 #                        dist/ and a production-only node_modules); how the tests build it offline.
 #   dev-base:            the dev target's user, directories and command.
@@ -76,7 +77,7 @@ FROM build AS artifacts
 RUN npm prune --omit=dev --no-audit --no-fund \
   && mkdir -p /artifacts/bin /artifacts/dist/apps \
   && cp -a package.json node_modules /artifacts/ \
-  && cp -a bin/pulse-server.js /artifacts/bin/ \
+  && cp -a bin/pulse-server.js bin/pulse-healthcheck.js /artifacts/bin/ \
   && cp -a dist/apps/server /artifacts/dist/apps/
 
 FROM runtime AS production
