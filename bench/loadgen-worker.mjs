@@ -7,6 +7,7 @@
 // Live counters go to a SharedArrayBuffer (read by the main thread at the start and end of the
 // measured window); exact totals are posted in the final `done` message.
 import net from 'node:net';
+import tls from 'node:tls';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const HOST = '127.0.0.1';
@@ -24,6 +25,7 @@ const {
   slot, // this thread's index in stats
   noProgressMs, // abort when no reply arrives for this long while something is in flight
   drainMs, // after `stop`, how long to wait for the replies still in flight
+  tlsCa, // PEM of the CA that signed the server's certificate: connect over TLS; undefined: TCP
 } = workerData;
 
 const REPLY = Buffer.from('201 Metric Inserted\n');
@@ -49,6 +51,29 @@ const RING = Buffer.from(parts.join(''));
 // ---------- replies ----------
 const RBUF = Buffer.allocUnsafe(256 * 1024); // shared by all sockets of this thread (onread is sync)
 const EXP = Buffer.alloc(RBUF.length + RL).fill(REPLY); // the expected reply stream
+
+/**
+ * A connection whose replies reach `onData(n)` as the first n bytes of RBUF. Plain TCP reads
+ * straight into RBUF (onread); a TLS socket has no onread, so its decrypted chunks are copied in.
+ * `ready` is the event after which the connection is usable.
+ */
+const ready = tlsCa ? 'secureConnect' : 'connect';
+function openSocket(onData) {
+  if (!tlsCa)
+    return net.connect({
+      host: HOST,
+      port,
+      noDelay: true,
+      onread: { buffer: RBUF, callback: onData },
+    });
+  const sock = tls.connect({ host: HOST, port, ca: tlsCa, servername: 'localhost' });
+  sock.setNoDelay(true);
+  sock.on('data', (chunk) => {
+    for (let at = 0; at < chunk.length; at += RBUF.length)
+      onData(chunk.copy(RBUF, 0, at, Math.min(at + RBUF.length, chunk.length)));
+  });
+  return sock;
+}
 
 const counters = new Uint32Array(stats);
 const base = slot * 4;
@@ -221,12 +246,7 @@ function startPersistent(index, budget) {
 }
 
 function connectPersistent(c) {
-  const sock = net.connect({
-    host: HOST,
-    port,
-    noDelay: true,
-    onread: { buffer: RBUF, callback: (n) => onPersistentData(c, n) },
-  });
+  const sock = openSocket((n) => onPersistentData(c, n));
   c.sock = sock;
   c.inflight = 0;
   c.ph = 0;
@@ -234,7 +254,7 @@ function connectPersistent(c) {
   c.partText = '';
   c.closing = false;
   conns.add(c);
-  sock.on('connect', () => {
+  sock.on(ready, () => {
     markReady(c);
     pump(c);
   });
@@ -296,22 +316,14 @@ function oneshotLoop(index) {
     closing: false,
     error: undefined,
   };
-  const sock = net.connect({
-    host: HOST,
-    port,
-    noDelay: true,
-    onread: {
-      buffer: RBUF,
-      callback: (n) => {
-        if (c.closing) return;
-        const lines = scan(c, n);
-        if (!lines) return;
-        replies += lines;
-        c.inflight = 0;
-        c.closing = true;
-        sock.destroy();
-      },
-    },
+  const sock = openSocket((n) => {
+    if (c.closing) return;
+    const lines = scan(c, n);
+    if (!lines) return;
+    replies += lines;
+    c.inflight = 0;
+    c.closing = true;
+    sock.destroy();
   });
   c.sock = sock;
   conns.add(c);

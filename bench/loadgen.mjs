@@ -17,6 +17,7 @@
 // --time-limit seconds; the rate is then N over the whole run.
 // Every run is bounded: connect wait, measured time, a drain after the stop, and a no-progress
 // watchdog (no reply for --no-progress seconds while lines are in flight aborts the run).
+// runLoad({ tlsCa: PEM }) connects over TLS, verifying the server against that CA.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -94,6 +95,7 @@ export async function runLoad(options) {
         slot: t,
         noProgressMs: o.noProgress * 1000,
         drainMs: o.drain * 1000,
+        tlsCa: o.tlsCa,
       },
     });
     at += n;

@@ -3,7 +3,7 @@
 //
 //   npm run bench                      (= npm run build && node bench/run.mjs)
 //   node bench/run.mjs [--only pipelined,reqresp,oneshot,many,many100k,query,query10m,ingestquery,
-//                              alerts,restart,lifecycle,cluster] [--duration 3] [--warmup 0.5] [--threads 2]
+//                              alerts,tls,restart,lifecycle,cluster] [--duration 3] [--warmup 0.5] [--threads 2]
 //                      [--query-values 1000000] [--big-query-values 10000000]
 //                      [--preload-timeout S] [--alert-duration 12] [--rounds 3]
 //   PULSE_BENCH_PREVIOUS_SERVER=<main.js of another build>: that build also takes its turn in the
@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { alertScenario } from './alert-scenario.mjs';
 import { clusterScenario } from './cluster-scenario.mjs';
 import { lifecycleScenario } from './lifecycle-scenario.mjs';
+import { tlsScenario } from './tls-scenario.mjs';
 import { Bench } from './harness.mjs';
 import { fmtInt, fmtMb, fmtRatio, log } from './report.mjs';
 import {
@@ -56,6 +57,7 @@ const SCENARIOS = [
   'query10m',
   'ingestquery',
   'alerts',
+  'tls',
   'restart',
   'lifecycle',
   'cluster',
@@ -270,6 +272,7 @@ async function main() {
   if (has('query10m')) await query10m(bench);
   if (has('ingestquery')) await ingestQuery(bench);
   if (has('alerts')) await alertScenario(bench);
+  if (has('tls')) await tlsScenario(bench);
 
   // peak memory of the Pulse that took all the load, before it is stopped or killed
   const firstPulseRss = alive(bench.pulse) ? peakRssMb(bench.pulse) : NaN;
