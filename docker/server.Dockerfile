@@ -51,6 +51,10 @@ CMD ["node", "node_modules/@nestjs/cli/bin/nest.js", "start", "server", "--watch
 
 FROM dev-base AS dev-from-host
 COPY package.json .docker-artifacts/de[v] ./
+# The dashboard, built once (the watch rebuilds the server only; nest keeps what else is in
+# dist/apps/server). `[ -d ]`: a user's build of another target builds this stage with no
+# artifacts, and must not fail here.
+RUN if [ -d node_modules/vite ]; then node node_modules/vite/bin/vite.js build --configLoader runner --config apps/dashboard/vite.config.mts; fi
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
@@ -61,8 +65,7 @@ COPY bin ./bin
 COPY apps ./apps
 COPY libs ./libs
 # The server, then the web dashboard (Vite) into dist/apps/server/dashboard, which the server
-# serves at `/`: the same two steps as `npm run build:server`, in the same order (nest build
-# empties dist/apps/server first).
+# serves at `/`: the same two steps as `npm run build:server`.
 RUN node node_modules/@nestjs/cli/bin/nest.js build server \
   && node node_modules/vite/bin/vite.js build --config apps/dashboard/vite.config.mts
 
@@ -72,6 +75,7 @@ COPY package.json package-lock.json tsconfig.json nest-cli.json rspack.config.js
 COPY bin ./bin
 COPY apps ./apps
 COPY libs ./libs
+COPY --from=build /app/dist/apps/server/dashboard ./dist/apps/server/dashboard
 
 FROM build AS artifacts
 RUN npm prune --omit=dev --no-audit --no-fund \
