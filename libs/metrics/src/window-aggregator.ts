@@ -18,6 +18,13 @@ export class WindowAggregator implements SeriesVisitor {
   private readonly windowMs: number;
   private start: number | undefined;
   private window = NaN;
+  /**
+   * The current window as stamps: the first one seen in it, and the first stamp of a later window.
+   * Stamps come in time order, so a stamp in [windowFirst, windowEnd) is in the current window
+   * without a division (windowOf): what makes a value, or a summary, cost a comparison.
+   */
+  private windowFirst = Infinity;
+  private windowEnd = -Infinity;
   private count = 0;
   private min = 0;
   private max = 0;
@@ -50,10 +57,16 @@ export class WindowAggregator implements SeriesVisitor {
       : Math.floor((stamp - (this.start as number)) / this.windowMs);
   }
 
+  /** secs 0: every value on its own, so no summary is ever taken. */
+  get valuesOnly(): boolean {
+    return this.windowMs === 0;
+  }
+
   acceptsSummary(minStamp: number, maxStamp: number, min: number, max: number): boolean {
     if (this.windowMs === 0) return false;
     if (this.op === 'AVG' && (max >= HUGE || min <= -HUGE)) return false;
     if (this.start === undefined) return this.windowMs > maxStamp - minStamp;
+    if (minStamp >= this.windowFirst && maxStamp < this.windowEnd) return true;
     return this.windowOf(minStamp) === this.windowOf(maxStamp);
   }
 
@@ -67,7 +80,7 @@ export class WindowAggregator implements SeriesVisitor {
     sumLo: number,
   ): void {
     this.start ??= minStamp;
-    this.enter(this.windowOf(minStamp));
+    this.enterWindowOf(minStamp);
     this.extend(min, max);
     this.count += count;
     if (this.exactParts) this.exactParts.push(sumHi, sumLo);
@@ -88,8 +101,8 @@ export class WindowAggregator implements SeriesVisitor {
     this.start ??= stamps[start];
     const sum = this.sum;
     for (let i = start; i < end; i++) {
-      const w = this.windowOf(stamps[i]);
-      if (w !== this.window) this.enter(w);
+      const stamp = stamps[i];
+      if (stamp >= this.windowEnd || stamp < this.windowFirst) this.enterWindowOf(stamp);
       const v = values[i];
       this.extend(v, v);
       this.count++;
@@ -128,10 +141,30 @@ export class WindowAggregator implements SeriesVisitor {
     return out;
   }
 
-  private enter(window: number): void {
-    if (window === this.window) return;
-    this.emit();
-    this.window = window;
+  /** Moves to the window of `stamp` (emitting the current one if that is another). */
+  private enterWindowOf(stamp: number): void {
+    if (stamp >= this.windowFirst && stamp < this.windowEnd) return;
+    const window = this.windowOf(stamp);
+    if (window !== this.window) {
+      this.emit();
+      this.window = window;
+      this.windowEnd = this.endOf(window);
+      this.windowFirst = stamp;
+    } else if (stamp < this.windowFirst) this.windowFirst = stamp;
+  }
+
+  /**
+   * The first whole-millisecond stamp of a later window than `window`: where windowOf's result
+   * grows, found from the arithmetic edge by windowOf itself, so that both always agree.
+   */
+  private endOf(window: number): number {
+    if (this.windowMs <= 1) return window + 1; // the window is the stamp
+    let end = Math.ceil((this.start as number) + (window + 1) * this.windowMs);
+    // Beyond the safe integers a step of 1 changes nothing; no stamp lies there anyway.
+    if (!(Math.abs(end) < Number.MAX_SAFE_INTEGER)) return end > 0 ? Infinity : -Infinity;
+    while (this.windowOf(end - 1) > window) end--;
+    while (this.windowOf(end) <= window) end++;
+    return end;
   }
 
   private emit(): void {
