@@ -1,6 +1,7 @@
 import type { SeriesVisitor } from '@app/persistence';
 import type { AggregateOp } from '@app/protocol';
 import { DoubleDoubleSum, exactSumQuotient, formatCount, formatFloat, meanOf } from '@app/protocol';
+import { WindowCursor } from './window-cursor';
 
 /**
  * Values this large could overflow a double-double sum: a window that meets one keeps its values
@@ -16,15 +17,10 @@ const HUGE = 2 ** 900;
  */
 export class WindowAggregator implements SeriesVisitor {
   private readonly windowMs: number;
-  private start: number | undefined;
+  /** Where the windows are; set at the first value when there is no `from`. */
+  private cursor: WindowCursor | undefined;
+  /** The window the accumulator below holds values of. */
   private window = NaN;
-  /**
-   * The current window as stamps: the first one seen in it, and the first stamp of a later window.
-   * Stamps come in time order, so a stamp in [windowFirst, windowEnd) is in the current window
-   * without a division (windowOf): what makes a value, or a summary, cost a comparison.
-   */
-  private windowFirst = Infinity;
-  private windowEnd = -Infinity;
   private count = 0;
   private min = 0;
   private max = 0;
@@ -43,18 +39,8 @@ export class WindowAggregator implements SeriesVisitor {
     withStarts = false,
   ) {
     this.windowMs = secs * 1000;
-    this.start = from;
+    if (from !== undefined) this.cursor = new WindowCursor(this.windowMs, from);
     if (withStarts) this.starts = [];
-  }
-
-  /**
-   * Which window a stamp falls in. Stamps are whole milliseconds, so windows of at most 1 ms hold
-   * only values of one stamp: the stamp itself is the key (no division that could overflow).
-   */
-  private windowOf(stamp: number): number {
-    return this.windowMs <= 1
-      ? stamp
-      : Math.floor((stamp - (this.start as number)) / this.windowMs);
   }
 
   /** secs 0: every value on its own, so no summary is ever taken. */
@@ -65,9 +51,9 @@ export class WindowAggregator implements SeriesVisitor {
   acceptsSummary(minStamp: number, maxStamp: number, min: number, max: number): boolean {
     if (this.windowMs === 0) return false;
     if (this.op === 'AVG' && (max >= HUGE || min <= -HUGE)) return false;
-    if (this.start === undefined) return this.windowMs > maxStamp - minStamp;
-    if (minStamp >= this.windowFirst && maxStamp < this.windowEnd) return true;
-    return this.windowOf(minStamp) === this.windowOf(maxStamp);
+    // The first summary starts the first window.
+    if (!this.cursor) return this.windowMs > maxStamp - minStamp;
+    return this.cursor.together(minStamp, maxStamp);
   }
 
   addSummary(
@@ -79,8 +65,8 @@ export class WindowAggregator implements SeriesVisitor {
     sumHi: number,
     sumLo: number,
   ): void {
-    this.start ??= minStamp;
-    this.enterWindowOf(minStamp);
+    const cursor = (this.cursor ??= new WindowCursor(this.windowMs, minStamp));
+    if (cursor.moveTo(minStamp)) this.enter(cursor);
     this.extend(min, max);
     this.count += count;
     if (this.exactParts) this.exactParts.push(sumHi, sumLo);
@@ -98,11 +84,11 @@ export class WindowAggregator implements SeriesVisitor {
       if (this.starts) for (let i = start; i < end; i++) this.starts.push(stamps[i]);
       return;
     }
-    this.start ??= stamps[start];
+    const cursor = (this.cursor ??= new WindowCursor(this.windowMs, stamps[start]));
     const sum = this.sum;
     for (let i = start; i < end; i++) {
       const stamp = stamps[i];
-      if (stamp >= this.windowEnd || stamp < this.windowFirst) this.enterWindowOf(stamp);
+      if (!cursor.holds(stamp) && cursor.moveTo(stamp)) this.enter(cursor);
       const v = values[i];
       this.extend(v, v);
       this.count++;
@@ -141,38 +127,19 @@ export class WindowAggregator implements SeriesVisitor {
     return out;
   }
 
-  /** Moves to the window of `stamp` (emitting the current one if that is another). */
-  private enterWindowOf(stamp: number): void {
-    if (stamp >= this.windowFirst && stamp < this.windowEnd) return;
-    const window = this.windowOf(stamp);
-    if (window !== this.window) {
-      this.emit();
-      this.window = window;
-      this.windowEnd = this.endOf(window);
-      this.windowFirst = stamp;
-    } else if (stamp < this.windowFirst) this.windowFirst = stamp;
-  }
-
-  /**
-   * The first whole-millisecond stamp of a later window than `window`: where windowOf's result
-   * grows, found from the arithmetic edge by windowOf itself, so that both always agree.
-   */
-  private endOf(window: number): number {
-    if (this.windowMs <= 1) return window + 1; // the window is the stamp
-    let end = Math.ceil((this.start as number) + (window + 1) * this.windowMs);
-    // Beyond the safe integers a step of 1 changes nothing; no stamp lies there anyway.
-    if (!(Math.abs(end) < Number.MAX_SAFE_INTEGER)) return end > 0 ? Infinity : -Infinity;
-    while (this.windowOf(end - 1) > window) end--;
-    while (this.windowOf(end) <= window) end++;
-    return end;
+  /** The cursor moved to another window: the current one is done. */
+  private enter(cursor: WindowCursor): void {
+    this.emit();
+    this.window = cursor.window;
   }
 
   private emit(): void {
     if (this.count === 0) return;
     this.results.push(this.aggregate());
-    this.starts?.push(
-      this.windowMs <= 1 ? this.window : (this.start as number) + this.window * this.windowMs,
-    );
+    if (this.starts) {
+      const { start } = this.cursor as WindowCursor;
+      this.starts.push(this.windowMs <= 1 ? this.window : start + this.window * this.windowMs);
+    }
     this.count = 0;
     this.sum.reset();
     this.exactParts = undefined;

@@ -7,17 +7,19 @@ function chunk(values: number): DecodedChunk {
 }
 
 describe('DecodedChunkCache', () => {
-  it('drops the least recently used chunks beyond its capacity in values', () => {
+  it('drops least recently used chunks, once full, until a quarter of it is free', () => {
     const cache = new DecodedChunkCache(300);
-    const [a, b, c] = [chunk(100), chunk(100), chunk(100)];
+    const [a, b, c, d] = [chunk(100), chunk(100), chunk(100), chunk(100)];
     cache.put(1, 0, a);
     cache.put(1, 1, b);
     cache.put(2, 0, c);
     expect(cache.get(1, 0)).toBe(a); // now the most recent
-    cache.put(2, 1, chunk(100));
-    expect(cache.has(1, 1)).toBe(false);
-    expect([cache.get(1, 0), cache.get(2, 0)]).toEqual([a, c]);
-    expect(cache.size).toBe(300);
+    cache.put(2, 5, d);
+    expect([cache.has(1, 1), cache.has(2, 0)]).toEqual([false, false]);
+    expect([cache.get(1, 0), cache.get(2, 5)]).toEqual([a, d]);
+    expect(cache.size).toBe(200);
+    cache.put(2, 5, chunk(50)); // replaced, not added
+    expect(cache.size).toBe(150);
   });
 
   it('lets one scan fill half of it', () => {

@@ -7,35 +7,42 @@ export interface DecodedChunk {
   segments: ChunkSegments;
 }
 
+interface Entry {
+  chunk: DecodedChunk;
+  /** The `clock` of its last use. */
+  used: number;
+}
+
 /**
- * Recently used block chunks that queries had to decode, least recently used dropped first, up to
- * `capacity` values in all (about 24 bytes each: stamps, values and segment summaries). Blocks are
- * immutable, so an entry stays right until its block file is closed (dropBlock). Keyed by block
- * slot and chunk row: slots are never reused.
+ * Recently used block chunks that queries had to decode, up to `capacity` values in all (about
+ * 20 bytes each: stamps, values and segment summaries). Blocks are immutable, so an entry stays
+ * right until its block file is closed (dropBlocks). Found by block slot and chunk row in arrays
+ * (slots are never reused): a query over 1,000 cut chunks looks them up 1,000 times, and a map
+ * keyed by numbers beyond 2^31 allocated a key and rehashed its moves at each of those.
  *
- * One scan may only fill half of it (see `admits`): a query over more values than the cache holds
- * would otherwise evict every chunk before the next identical query reaches it, and pay for
- * building segments on every run; with the limit, the chunks it admitted keep serving it.
+ * When full, it drops least recently used chunks until a quarter of it is free, so that eviction
+ * (a sort) runs once per many chunks put. One scan may only fill half of it (see `admits`): a
+ * query over more values than the cache holds would otherwise evict every chunk before the next
+ * identical query reaches it, and pay for building segments on every run; with the limit, the
+ * chunks it admitted keep serving it.
  */
 export class DecodedChunkCache {
-  /** Insertion order is recency order: a hit moves its entry to the end. */
-  private readonly entries = new Map<number, DecodedChunk>();
+  private readonly bySlot: (Entry | undefined)[][] = [];
   private values = 0;
+  /** Ticks at each get and put: the recency of entries. */
+  private clock = 0;
 
   constructor(readonly capacity: number) {}
 
   get(slot: number, row: number): DecodedChunk | undefined {
-    const key = keyOf(slot, row);
-    const chunk = this.entries.get(key);
-    if (chunk) {
-      this.entries.delete(key);
-      this.entries.set(key, chunk);
-    }
-    return chunk;
+    const entry = this.bySlot[slot]?.[row];
+    if (!entry) return undefined;
+    entry.used = ++this.clock;
+    return entry.chunk;
   }
 
   has(slot: number, row: number): boolean {
-    return this.entries.has(keyOf(slot, row));
+    return this.bySlot[slot]?.[row] !== undefined;
   }
 
   /** Whether a scan that already added `added` values may add `count` more. */
@@ -44,26 +51,25 @@ export class DecodedChunkCache {
   }
 
   put(slot: number, row: number, chunk: DecodedChunk): void {
-    const key = keyOf(slot, row);
-    const old = this.entries.get(key);
-    if (old) this.forget(key, old);
-    this.entries.set(key, chunk);
+    const rows = (this.bySlot[slot] ??= []);
+    const old = rows[row];
+    if (old) this.values -= old.chunk.values.length;
+    rows[row] = { chunk, used: ++this.clock };
     this.values += chunk.values.length;
-    for (const [oldest, entry] of this.entries) {
-      if (this.values <= this.capacity) break;
-      this.forget(oldest, entry);
+    if (this.values > this.capacity) this.evict(this.capacity * 0.75);
+  }
+
+  /** Drops the chunks of blocks whose files are closed (their slots are never read again). */
+  dropBlocks(slots: readonly number[]): void {
+    for (const slot of slots) {
+      for (const entry of this.bySlot[slot] ?? [])
+        if (entry) this.values -= entry.chunk.values.length;
+      this.bySlot[slot] = [];
     }
   }
 
-  /** Drops the chunks of a block whose file is closed (its slot will never be read again). */
-  dropBlocks(slots: readonly number[]): void {
-    if (this.entries.size === 0) return;
-    const gone = new Set(slots);
-    for (const [key, entry] of this.entries) if (gone.has(slotOf(key))) this.forget(key, entry);
-  }
-
   clear(): void {
-    this.entries.clear();
+    this.bySlot.length = 0;
     this.values = 0;
   }
 
@@ -72,13 +78,17 @@ export class DecodedChunkCache {
     return this.values;
   }
 
-  private forget(key: number, entry: DecodedChunk): void {
-    this.entries.delete(key);
-    this.values -= entry.values.length;
+  /** Drops least recently used chunks until at most `keep` values remain. */
+  private evict(keep: number): void {
+    const all: { slot: number; row: number; entry: Entry }[] = [];
+    this.bySlot.forEach((rows, slot) =>
+      rows.forEach((entry, row) => entry && all.push({ slot, row, entry })),
+    );
+    all.sort((a, b) => a.entry.used - b.entry.used);
+    for (const { slot, row, entry } of all) {
+      if (this.values <= keep) break;
+      this.bySlot[slot][row] = undefined;
+      this.values -= entry.chunk.values.length;
+    }
   }
 }
-
-/** Rows of a block's table fit in 32 bits (its index is read into memory whole). */
-const ROWS = 2 ** 32;
-const keyOf = (slot: number, row: number): number => slot * ROWS + row;
-const slotOf = (key: number): number => Math.floor(key / ROWS);

@@ -162,7 +162,9 @@ export class SeriesScanner {
     values: ArrayLike<number>,
   ): void {
     const visitor = this.visitor;
-    for (let k = segments.firstEndingAtOrAfter(this.from); k < segments.length; k++) {
+    // Most chunks lie wholly after `from`: no search for where it falls.
+    const start = segments.minStamp(0) >= this.from ? 0 : segments.firstEndingAtOrAfter(this.from);
+    for (let k = start; k < segments.length; k++) {
       const minStamp = segments.minStamp(k);
       const maxStamp = segments.maxStamp(k);
       if (minStamp > this.to) return;
