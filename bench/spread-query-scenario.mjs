@@ -12,8 +12,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LineClient, ReplyCheck, isListing, median, quantile } from './line-client.mjs';
 import { runLoad } from './loadgen.mjs';
-import { fmtInt, fmtMs, fmtRatio, log } from './report.mjs';
-import { alive, startPulse, stopServer } from './servers.mjs';
+import { fmtInt, fmtMb, fmtMs, fmtRatio, log } from './report.mjs';
+import { alive, peakRssMb, startPulse, stopServer } from './servers.mjs';
 import { preloadTimeLimit } from './storage-scenarios.mjs';
 
 const ID = 'bench.s';
@@ -101,7 +101,7 @@ export async function spreadQueryScenario(bench) {
       'n/a',
     );
     // The server's clock ran SPEED times as fast as the load's.
-    const gap = (r.seconds * SPEED) / Math.max(1, n - 1) / 1000;
+    const gap = (r.seconds * SPEED) / Math.max(1, n - 1);
     bench.report.extra.push(
       `spread: values ${gap.toFixed(2)} s apart on average (the preload's time x ${fmtInt(SPEED)} / values)`,
     );
@@ -137,6 +137,8 @@ async function queryBuilds(bench, dir, lib, servers) {
   }
   for (const b of builds) await settle(b.srv);
   for (const op of OPS) await timeOp(bench, op, builds);
+  const rss = builds.map((b) => `${b.name} ${fmtMb(peakRssMb(b.srv))} MB`).join(', ');
+  bench.report.extra.push(`spread: peak RSS (VmHWM) after the queries: ${rss}`);
   bench.noteDeaths(builds.map((b) => b.srv));
 }
 
