@@ -49,7 +49,8 @@ const history = fc.record({
   points: fc.array(fc.tuple(gap, value), { minLength: 1, maxLength: 3000, size: 'max' }),
   batch: fc.integer({ min: 1, max: 700 }),
   flushValues: fc.integer({ min: 50, max: 4000 }),
-  queryCacheValues: fc.constantFrom(0, 1024, 5000, 1 << 21),
+  // No cache, room for a chunk or two (one scan may fill half), the default.
+  queryCacheBytes: fc.constantFrom(0, 40_000, 100_000, 48 << 20),
   compactEvery: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
   restartAfter: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
   /** A deletion after batch `at`, of the values stamped up to point `upTo` (a fraction). */
@@ -116,7 +117,7 @@ describe('QUERY from summaries', () => {
         await fixture.setUp();
         fixture.clock.t = T0 + 10 * 365 * 86_400_000; // every compaction window has ended
         try {
-          const options = { flushValues: h.flushValues, queryCacheValues: h.queryCacheValues };
+          const options = { flushValues: h.flushValues, queryCacheBytes: h.queryCacheBytes };
           let fm = await fixture.start(options);
           // Every otherEvery-th value goes to another metric, so blocks hold several runs.
           const points: (Point & { id: string })[] = [];

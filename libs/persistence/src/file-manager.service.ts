@@ -95,7 +95,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
     @Optional() @Inject(STORAGE_FS) private readonly fs: StorageFs = nodeStorageFs,
   ) {
-    this.store = new SeriesStore(options.queryCacheValues);
+    this.store = new SeriesStore(options.queryCacheBytes);
     const dataDir = resolve(options.dataDir);
     this.layout = { dataDir, walDir: join(dataDir, 'wal'), blockDir: join(dataDir, 'blocks') };
     this.retention = options.retention ?? RetentionPolicy.keepEverything;

@@ -25,8 +25,8 @@ export interface StorageOptions {
    * absent: compaction runs on the event loop (unit tests, which run the TypeScript sources).
    */
   compactionWorkerScript?: string;
-  /** Values of decoded block chunks kept for queries (DecodedChunkCache); default DEFAULT_QUERY_CACHE_VALUES. */
-  queryCacheValues?: number;
+  /** Bytes of decoded block chunks kept for queries (DecodedChunkCache); default DEFAULT_QUERY_CACHE_BYTES. */
+  queryCacheBytes?: number;
 }
 
 export const DEFAULT_COMPACTION_MS = 600_000;
@@ -36,10 +36,10 @@ export const STORAGE_OPTIONS = Symbol('STORAGE_OPTIONS');
 export const DEFAULT_FLUSH_VALUES = 1_000_000;
 
 /**
- * Decoded block values kept for queries: 2,097,152 values, at most about 50 MB. Filled only by
- * queries whose windows cut through chunks; see DecodedChunkCache.
+ * Decoded block chunks kept for queries: 48 MiB, about 2,400,000 values in chunks of 1,024.
+ * Filled only by queries whose windows cut through chunks; see DecodedChunkCache.
  */
-export const DEFAULT_QUERY_CACHE_VALUES = 2 ** 21;
+export const DEFAULT_QUERY_CACHE_BYTES = 48 * 2 ** 20;
 
 export const DEFAULT_RETRY_MS = 5_000;
 

@@ -50,6 +50,11 @@ export class ChunkSegments {
     }
   }
 
+  /** Bytes of the rows of `count` values. */
+  static bytesFor(count: number): number {
+    return Math.ceil(count / SEGMENT_VALUES) * ROW * 8;
+  }
+
   /** Index of the first value of segment k. */
   first(k: number): number {
     return this.start + k * SEGMENT_VALUES;

@@ -1,4 +1,4 @@
-import type { ChunkSegments } from './chunk-segments';
+import { ChunkSegments } from './chunk-segments';
 
 /** A block chunk read and decoded, with the summaries of its segments (chunk-segments.ts). */
 export interface DecodedChunk {
@@ -13,12 +13,21 @@ interface Entry {
   used: number;
 }
 
+/** Bytes a cached chunk costs besides its arrays' contents: its objects, 3 typed arrays. */
+const ENTRY_BYTES = 1024;
+
+/** What a chunk of `count` values costs in the cache: its stamps, values, rows and objects. */
+export function cachedBytes(count: number): number {
+  return 16 * count + ChunkSegments.bytesFor(count) + ENTRY_BYTES;
+}
+
 /**
- * Recently used block chunks that queries had to decode, up to `capacity` values in all (about
- * 20 bytes each: stamps, values and segment summaries). Blocks are immutable, so an entry stays
- * right until its block file is closed (dropBlocks). Found by block slot and chunk row in arrays
- * (slots are never reused): a query over 1,000 cut chunks looks them up 1,000 times, and a map
- * keyed by numbers beyond 2^31 allocated a key and rehashed its moves at each of those.
+ * Recently used block chunks that queries had to decode, up to `capacity` bytes in all (about 20
+ * a value in chunks of 1,024 values, and at least 1 KB a chunk: a many-metric block's chunks may
+ * hold a few values each). Blocks are immutable, so an entry stays right until its block file is
+ * closed (dropBlocks). Found by block slot and chunk row in arrays (slots are never reused): a
+ * query over 1,000 cut chunks looks them up 1,000 times, and a map keyed by numbers beyond 2^31
+ * allocated a key and rehashed its moves at each of those.
  *
  * When full, it drops least recently used chunks until a quarter of it is free, so that eviction
  * (a sort) runs once per many chunks put. One scan may only fill half of it (see `admits`): a
@@ -28,7 +37,7 @@ interface Entry {
  */
 export class DecodedChunkCache {
   private readonly bySlot: (Entry | undefined)[][] = [];
-  private values = 0;
+  private bytes = 0;
   /** Ticks at each get and put: the recency of entries. */
   private clock = 0;
 
@@ -45,40 +54,40 @@ export class DecodedChunkCache {
     return this.bySlot[slot]?.[row] !== undefined;
   }
 
-  /** Whether a scan that already added `added` values may add `count` more. */
-  admits(added: number, count: number): boolean {
-    return added + count <= this.capacity / 2;
+  /** Whether a scan that already added `added` bytes may add `bytes` more. */
+  admits(added: number, bytes: number): boolean {
+    return added + bytes <= this.capacity / 2;
   }
 
   put(slot: number, row: number, chunk: DecodedChunk): void {
     const rows = (this.bySlot[slot] ??= []);
     const old = rows[row];
-    if (old) this.values -= old.chunk.values.length;
+    if (old) this.bytes -= cachedBytes(old.chunk.values.length);
     rows[row] = { chunk, used: ++this.clock };
-    this.values += chunk.values.length;
-    if (this.values > this.capacity) this.evict(this.capacity * 0.75);
+    this.bytes += cachedBytes(chunk.values.length);
+    if (this.bytes > this.capacity) this.evict(this.capacity * 0.75);
   }
 
   /** Drops the chunks of blocks whose files are closed (their slots are never read again). */
   dropBlocks(slots: readonly number[]): void {
     for (const slot of slots) {
       for (const entry of this.bySlot[slot] ?? [])
-        if (entry) this.values -= entry.chunk.values.length;
+        if (entry) this.bytes -= cachedBytes(entry.chunk.values.length);
       this.bySlot[slot] = [];
     }
   }
 
   clear(): void {
     this.bySlot.length = 0;
-    this.values = 0;
+    this.bytes = 0;
   }
 
-  /** Values held, for tests and statistics. */
+  /** Bytes held (cachedBytes of every chunk), for tests and statistics. */
   get size(): number {
-    return this.values;
+    return this.bytes;
   }
 
-  /** Drops least recently used chunks until at most `keep` values remain. */
+  /** Drops least recently used chunks until at most `keep` bytes remain. */
   private evict(keep: number): void {
     const all: { slot: number; row: number; entry: Entry }[] = [];
     this.bySlot.forEach((rows, slot) =>
@@ -86,9 +95,9 @@ export class DecodedChunkCache {
     );
     all.sort((a, b) => a.entry.used - b.entry.used);
     for (const { slot, row, entry } of all) {
-      if (this.values <= keep) break;
+      if (this.bytes <= keep) break;
       this.bySlot[slot][row] = undefined;
-      this.values -= entry.chunk.values.length;
+      this.bytes -= cachedBytes(entry.chunk.values.length);
     }
   }
 }

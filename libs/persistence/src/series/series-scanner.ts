@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { readChunks } from '../block/block-reader';
 import { ChunkTable } from './chunk-table';
 import { ChunkSegments } from './chunk-segments';
+import { cachedBytes } from './decoded-chunk-cache';
 import { HeadSeries } from './head-series';
 import { Series } from './series';
 import { SeriesStore } from './series-store';
@@ -48,7 +49,7 @@ const snapshot = (head: HeadSeries): HeadSnapshot => ({
  */
 export class SeriesScanner {
   private work = 0;
-  /** Values this scan put in the decoded-chunk cache (see DecodedChunkCache.admits). */
+  /** Bytes this scan put in the decoded-chunk cache (see DecodedChunkCache.admits). */
   private cached = 0;
 
   constructor(
@@ -127,14 +128,15 @@ export class SeriesScanner {
   /** A block chunk just decoded: through its segments (and into the cache) when it may. */
   private passChunk(block: number, row: number, stamps: Float64Array, values: Float64Array): void {
     const cache = this.store.decodedChunks;
-    if (this.visitor.valuesOnly || !cache.admits(this.cached, values.length)) {
+    const bytes = cachedBytes(values.length);
+    if (this.visitor.valuesOnly || !cache.admits(this.cached, bytes)) {
       this.passValues(stamps, values, 0, values.length);
       return;
     }
     const own = { stamps: compact(stamps), values: compact(values) };
     const segments = new ChunkSegments(own.stamps, own.values, 0, values.length);
     cache.put(block, row, { ...own, segments });
-    this.cached += values.length;
+    this.cached += bytes;
     this.passSegments(segments, own.stamps, own.values);
   }
 

@@ -9,7 +9,7 @@ import type { BlockRun, FlushEntry } from '../block/block-run';
 import { detachedString } from '../detached-string';
 import type { BlockInfo } from '../compaction/compaction-plan';
 import { retentionAppliesTo } from '../retention/retention-policy';
-import { DEFAULT_QUERY_CACHE_VALUES } from '../storage-options';
+import { DEFAULT_QUERY_CACHE_BYTES } from '../storage-options';
 
 /** Runs of at least this many chunks get a summary of their own (see blockRunSummaries). */
 export const RUN_SUMMARY_CHUNKS = 2;
@@ -74,8 +74,8 @@ export class SeriesStore {
   /** Block chunks queries decoded lately, kept with their segment summaries. */
   readonly decodedChunks: DecodedChunkCache;
 
-  constructor(queryCacheValues = DEFAULT_QUERY_CACHE_VALUES) {
-    this.decodedChunks = new DecodedChunkCache(queryCacheValues);
+  constructor(queryCacheBytes = DEFAULT_QUERY_CACHE_BYTES) {
+    this.decodedChunks = new DecodedChunkCache(queryCacheBytes);
   }
 
   get(id: string): Series | undefined {
