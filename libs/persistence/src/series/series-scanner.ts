@@ -45,7 +45,9 @@ const snapshot = (head: HeadSeries): HeadSnapshot => ({
  * A chunk the visitor cannot take whole (a window edge cuts it) is offered again as segments of
  * 16 values (chunk-segments.ts), so only the segments cut by an edge are passed value by value.
  * Block chunks decoded for that are kept in the store's DecodedChunkCache with their segments;
- * heads build their segments in place, once per closed chunk.
+ * heads build their segments in place, once per closed chunk. Over 200 lines because blocks,
+ * cached chunks, heads and segments are four ways to the same visitor calls, which share the
+ * range checks and the count of work between yields.
  */
 export class SeriesScanner {
   private work = 0;
