@@ -75,7 +75,7 @@ type StorageState = 'new' | 'open' | 'closed';
 @Injectable()
 export class FileManager implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(FileManager.name);
-  private readonly store = new SeriesStore();
+  private readonly store: SeriesStore;
   private readonly layout: StorageLayout;
   private readonly wal: WriteAheadLog;
   private state: StorageState = 'new';
@@ -95,6 +95,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
     @Optional() @Inject(STORAGE_FS) private readonly fs: StorageFs = nodeStorageFs,
   ) {
+    this.store = new SeriesStore(options.queryCacheBytes);
     const dataDir = resolve(options.dataDir);
     this.layout = { dataDir, walDir: join(dataDir, 'wal'), blockDir: join(dataDir, 'blocks') };
     this.retention = options.retention ?? RetentionPolicy.keepEverything;
