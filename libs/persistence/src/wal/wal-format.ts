@@ -33,6 +33,8 @@ export interface DecodedBatch {
 }
 
 const align = (n: number, to: number): number => Math.ceil(n / to) * to;
+/** Up to this many values, a record's arrays are written value by value. */
+const FEW_VALUES = 8;
 
 function layout(count: number, idBytes: number) {
   // Offsets are relative to the record start; the header is 8 bytes so body alignment holds.
@@ -73,13 +75,23 @@ export function writeWalRecord(batch: WalBatchSource, buf: Buffer): number {
     buf[pos++] = id.length;
     pos += buf.write(id, pos, 'latin1');
   }
-  buf.fill(0, pos, at.indexStart);
+  while (pos < at.indexStart) buf[pos++] = 0;
   const n = batch.count;
-  const base = buf.byteOffset;
-  new Uint32Array(buf.buffer, base + at.indexStart, n).set(batch.idIndex.subarray(0, n));
-  buf.fill(0, at.indexStart + n * 4, at.stampsStart);
-  new Float64Array(buf.buffer, base + at.stampsStart, n).set(batch.stamps.subarray(0, n));
-  new Float64Array(buf.buffer, base + at.valuesStart, n).set(batch.values.subarray(0, n));
+  if (n <= FEW_VALUES) {
+    // A commit of a LOG or two (one per event-loop turn): typed-array views cost more than this.
+    for (let i = 0; i < n; i++) buf.writeUInt32LE(batch.idIndex[i], at.indexStart + i * 4);
+    for (pos = at.indexStart + n * 4; pos < at.stampsStart; pos++) buf[pos] = 0;
+    for (let i = 0; i < n; i++) {
+      buf.writeDoubleLE(batch.stamps[i], at.stampsStart + i * 8);
+      buf.writeDoubleLE(batch.values[i], at.valuesStart + i * 8);
+    }
+  } else {
+    const base = buf.byteOffset;
+    new Uint32Array(buf.buffer, base + at.indexStart, n).set(batch.idIndex.subarray(0, n));
+    buf.fill(0, at.indexStart + n * 4, at.stampsStart);
+    new Float64Array(buf.buffer, base + at.stampsStart, n).set(batch.stamps.subarray(0, n));
+    new Float64Array(buf.buffer, base + at.valuesStart, n).set(batch.values.subarray(0, n));
+  }
   const body = buf.subarray(RECORD_HEADER_BYTES, at.end);
   buf.writeUInt32LE(body.length, 0);
   buf.writeUInt32LE(crc32(body), 4);
