@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeProblems, runLoad } from './loadgen.mjs';
+import { cpuSeconds } from './proc-cpu.mjs';
 import { Report, fmtInt, fmtRatio, log } from './report.mjs';
 import { alive, stopServer } from './servers.mjs';
 
@@ -63,7 +64,11 @@ export class Bench {
     if (!alive(srv)) return null;
     const { threads, duration, warmup } = this.opts;
     log(`${label} on ${srv.name} ...`);
+    const cpuBefore = cpuSeconds(srv.pid);
     const r = await runLoad({ port: srv.port, threads, duration, warmup, ...options });
+    // The server's CPU (all its threads) per reply over the whole load, warm-up included: on a
+    // machine shared with other work, steadier than the rate, which depends on what else runs.
+    r.cpuPerReply = r.ok > 0 ? ((cpuSeconds(srv.pid) - cpuBefore) * 1e6) / r.ok : NaN;
     onDone?.();
     if (srv === this.pulse) {
       this.acked += r.ok;
@@ -71,7 +76,7 @@ export class Bench {
       this.ackedById.set(key, this.ackedFor(key) + r.ok);
     }
     log(
-      `  ${fmtInt(r.rate)}/s in ${r.seconds.toFixed(2)} s` +
+      `  ${fmtInt(r.rate)}/s in ${r.seconds.toFixed(2)} s, ${r.cpuPerReply.toFixed(1)} us CPU per reply` +
         (r.flagged ? `, PROBLEMS: ${describeProblems(r)}` : ''),
     );
     await sleep(300); // let the server settle before the next load
@@ -97,6 +102,18 @@ export class Bench {
       runs.p.push(await this.load(this.pulse, label, options));
     }
     const [s, f, v, p] = [median(runs.s), median(runs.f), median(runs.v), median(runs.p)];
+    this.report.extra.push(
+      `${label}: server CPU per reply, median of ${rounds} rounds (us): ` +
+        [
+          ['Pulse', runs.p],
+          ['previous build', withPrevious ? runs.v : []],
+          ['fsync floor', withFloor ? runs.f : []],
+          ['sink', runs.s],
+        ]
+          .filter(([, rs]) => rs.some(Boolean))
+          .map(([name, rs]) => `${name} ${medianCpu(rs).toFixed(1)}`)
+          .join(', '),
+    );
     this.report.row(
       label,
       this.loadCell(this.pulse, p),
@@ -141,6 +158,12 @@ export class Bench {
 }
 
 const ratio = (p, s) => fmtRatio(p?.rate, s?.rate);
+
+/** The median of the rounds' server CPU per reply. */
+function medianCpu(results) {
+  const cpu = results.filter((r) => r && Number.isFinite(r.cpuPerReply)).map((r) => r.cpuPerReply);
+  return cpu.sort((a, b) => a - b)[Math.floor((cpu.length - 1) / 2)] ?? NaN;
+}
 
 /** The median round by rate; a round with problems wins, so that they are reported. */
 export function median(results) {

@@ -34,6 +34,7 @@ import {
   ROOT,
   alive,
   dirUsage,
+  durability,
   peakRssMb,
   pulseCommand,
   startPulse,
@@ -295,7 +296,7 @@ async function main() {
     `machine: ${cpus.length} CPUs (${model}), ${os.type()} ${os.release()}, Node ${process.version}; ` +
       `load: ${threads} generator threads, ${duration} s measured after ${warmup} s warm-up; ` +
       `compared rows: median of ${opts.rounds} interleaved rounds per server; ` +
-      `Pulse: ${pulseCommand().serverPath}, fsync durability`,
+      `Pulse: ${pulseCommand().serverPath}, ${durability()} durability`,
   );
   out.push('');
   out.push(

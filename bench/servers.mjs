@@ -28,7 +28,12 @@ export function pulseCommand(
   };
 }
 
-/** Pulse's environment for the benchmark: 127.0.0.1, a free port, fsync, `dataDir`, `more`. */
+/** The durability Pulse runs with: PULSE_DURABILITY from the environment, else fsync. */
+export const durability = () => process.env.PULSE_DURABILITY || 'fsync';
+
+/**
+ * Pulse's environment for the benchmark: 127.0.0.1, a free port, durability(), `dataDir`, `more`.
+ */
 export function pulseEnv(dataDir, more = {}) {
   return {
     ...process.env,
@@ -37,7 +42,7 @@ export function pulseEnv(dataDir, more = {}) {
     PULSE_HTTP_HOST: '127.0.0.1',
     PULSE_HTTP_PORT: '0',
     PULSE_DATA_DIR: dataDir,
-    PULSE_DURABILITY: 'fsync',
+    PULSE_DURABILITY: durability(),
     PULSE_LOG_LEVEL: 'log',
     ...more,
   };

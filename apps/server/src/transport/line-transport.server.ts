@@ -3,7 +3,7 @@ import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microse
 import { COMMAND_VERBS } from '@app/protocol';
 import { AddressInfo, Server as NetServer, Socket, createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { HandlerRoute } from './handler-route';
 import { CONNECTION_WINDOW, LineConnection } from './line-connection';
 import { LineContext } from './line-context';
@@ -147,7 +147,9 @@ export class LineTransportServer
     commands: string[][],
   ): Promise<unknown> {
     const result: unknown = await handler(commands, new LineContext([verb]));
-    const replies: unknown = await lastValueFrom(this.transformToObservable(result));
+    // What transformToObservable and lastValueFrom make of it, without their subscriptions for a
+    // handler that returned its replies (a promise, already awaited): the LOG path, every turn.
+    const replies: unknown = isObservable(result) ? await lastValueFrom(result) : result;
     this.stats.count(verb, replies);
     return replies;
   }

@@ -5,7 +5,7 @@ import { describeFsError } from '../io/fs-error';
 import { PendingBatch } from '../series/pending-batch';
 import { Series } from '../series/series';
 import { SeriesStore } from '../series/series-store';
-import { encodeWalRecord } from '../wal/wal-format';
+import { WalRecordEncoder } from '../wal/wal-record-encoder';
 import { WriteAheadLog } from '../wal/write-ahead-log';
 import type { Clock } from '../clock';
 
@@ -41,7 +41,10 @@ export class GroupCommitter {
   readonly stats = new CommitStats();
   private pending = new PendingBatch();
   private inCommit: PendingBatch | undefined;
-  private drained: Promise<void> = Promise.resolve();
+  /** One record buffer for every commit: a commit's write ends before the next one's encode. */
+  private readonly encoder = new WalRecordEncoder();
+  /** Made when close() waits for the loop (not per loop start: that is once per commit). */
+  private drained: Promise<void> | undefined;
   private markDrained: () => void = () => undefined;
 
   /**
@@ -99,6 +102,7 @@ export class GroupCommitter {
   async close(): Promise<void> {
     if (this.state === 'committing') {
       this.state = 'closing';
+      this.drained ??= new Promise((resolve) => (this.markDrained = resolve));
       await this.drained;
     }
     this.state = 'closed';
@@ -106,7 +110,6 @@ export class GroupCommitter {
 
   private startLoop(): void {
     this.state = 'committing';
-    this.drained = new Promise((resolve) => (this.markDrained = resolve));
     // The loop settles every batch itself, and stops itself (see loop()); a rejection here is a
     // bug, and must not leave appenders waiting for ever.
     this.loop().catch((error: unknown) => {
@@ -123,6 +126,7 @@ export class GroupCommitter {
   private stopLoop(): void {
     this.state = this.state === 'closing' ? 'closed' : 'idle';
     this.markDrained();
+    this.drained = undefined;
   }
 
   /**
@@ -165,7 +169,7 @@ export class GroupCommitter {
       // Without fsync a write only copies to the page cache: always cheaper inline.
       const inline = this.alwaysInline || batch.count >= INLINE_COMMIT_VALUES;
       // Under fsync the WAL is O_DSYNC: the append returns once the record is on disk.
-      await this.wal.append(encodeWalRecord(batch.toWal()), inline);
+      await this.wal.append(this.encoder.encode(batch.toWal()), inline);
     } catch (error) {
       this.logger.error(`could not store ${batch.count} values: ${describeFsError(error)}`);
       this.stats.failed++;

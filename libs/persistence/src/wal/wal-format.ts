@@ -33,6 +33,8 @@ export interface DecodedBatch {
 }
 
 const align = (n: number, to: number): number => Math.ceil(n / to) * to;
+/** Up to this many values, a record's arrays are written value by value. */
+const FEW_VALUES = 8;
 
 function layout(count: number, idBytes: number) {
   // Offsets are relative to the record start; the header is 8 bytes so body alignment holds.
@@ -43,11 +45,29 @@ function layout(count: number, idBytes: number) {
   return { idsStart, indexStart, stampsStart, valuesStart, end: valuesStart + count * 8 };
 }
 
+/** The record of `batch` in a buffer of its own. */
 export function encodeWalRecord(batch: WalBatchSource): Buffer {
+  const buf = Buffer.from(new ArrayBuffer(walRecordBytes(batch)));
+  writeWalRecord(batch, buf);
+  return buf;
+}
+
+/** The size of `batch`'s record, header included. */
+export function walRecordBytes(batch: WalBatchSource): number {
+  let idBytes = 0;
+  for (const id of batch.ids) idBytes += 1 + id.length;
+  return layout(batch.count, idBytes).end;
+}
+
+/**
+ * Writes `batch`'s record at the start of `buf` (at least walRecordBytes long, its byteOffset a
+ * multiple of 8 so that the stamps and values are aligned) and returns its length. Every byte
+ * of the record is written, padding included, so `buf` may hold an older record.
+ */
+export function writeWalRecord(batch: WalBatchSource, buf: Buffer): number {
   let idBytes = 0;
   for (const id of batch.ids) idBytes += 1 + id.length;
   const at = layout(batch.count, idBytes);
-  const buf = Buffer.from(new ArrayBuffer(at.end));
   buf.writeUInt32LE(batch.count, RECORD_HEADER_BYTES);
   buf.writeUInt32LE(batch.ids.length, RECORD_HEADER_BYTES + 4);
   let pos = at.idsStart;
@@ -55,14 +75,27 @@ export function encodeWalRecord(batch: WalBatchSource): Buffer {
     buf[pos++] = id.length;
     pos += buf.write(id, pos, 'latin1');
   }
+  while (pos < at.indexStart) buf[pos++] = 0;
   const n = batch.count;
-  new Uint32Array(buf.buffer, at.indexStart, n).set(batch.idIndex.subarray(0, n));
-  new Float64Array(buf.buffer, at.stampsStart, n).set(batch.stamps.subarray(0, n));
-  new Float64Array(buf.buffer, at.valuesStart, n).set(batch.values.subarray(0, n));
-  const body = buf.subarray(RECORD_HEADER_BYTES);
+  if (n <= FEW_VALUES) {
+    // A commit of a LOG or two (one per event-loop turn): typed-array views cost more than this.
+    for (let i = 0; i < n; i++) buf.writeUInt32LE(batch.idIndex[i], at.indexStart + i * 4);
+    for (pos = at.indexStart + n * 4; pos < at.stampsStart; pos++) buf[pos] = 0;
+    for (let i = 0; i < n; i++) {
+      buf.writeDoubleLE(batch.stamps[i], at.stampsStart + i * 8);
+      buf.writeDoubleLE(batch.values[i], at.valuesStart + i * 8);
+    }
+  } else {
+    const base = buf.byteOffset;
+    new Uint32Array(buf.buffer, base + at.indexStart, n).set(batch.idIndex.subarray(0, n));
+    buf.fill(0, at.indexStart + n * 4, at.stampsStart);
+    new Float64Array(buf.buffer, base + at.stampsStart, n).set(batch.stamps.subarray(0, n));
+    new Float64Array(buf.buffer, base + at.valuesStart, n).set(batch.values.subarray(0, n));
+  }
+  const body = buf.subarray(RECORD_HEADER_BYTES, at.end);
   buf.writeUInt32LE(body.length, 0);
   buf.writeUInt32LE(crc32(body), 4);
-  return buf;
+  return at.end;
 }
 
 /** Decodes the record at `offset`, or returns undefined if it is missing, torn or corrupt. */
