@@ -22,6 +22,8 @@ const FLAGS: Record<OpenMode, number> = {
   create: O_WRONLY | O_CREAT | O_TRUNC,
   'create-dsync': O_WRONLY | O_CREAT | O_TRUNC | O_DSYNC,
   append: O_WRONLY | O_CREAT | O_APPEND,
+  update: O_WRONLY | O_CREAT,
+  'update-dsync': O_WRONLY | O_CREAT | O_DSYNC,
 };
 
 /** Zeros for zeroFill, allocated once at the largest size asked for. */

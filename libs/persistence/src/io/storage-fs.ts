@@ -52,7 +52,11 @@ export type OpenMode =
   /** write, created or truncated, every write on stable storage before it returns (O_DSYNC) */
   | 'create-dsync'
   /** append, created if missing */
-  | 'append';
+  | 'append'
+  /** write at any position, created if missing, never truncated */
+  | 'update'
+  /** the same, every write on stable storage before it returns (O_DSYNC) */
+  | 'update-dsync';
 
 export interface StorageFs {
   open(path: string, mode: OpenMode): Promise<StorageFile>;
