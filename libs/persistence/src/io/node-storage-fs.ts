@@ -1,4 +1,4 @@
-import { constants, writeSync } from 'node:fs';
+import { constants, readSync, writeSync } from 'node:fs';
 import {
   FileHandle,
   mkdir,
@@ -37,6 +37,10 @@ class NodeStorageFile implements StorageFile {
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     return (await this.handle.read(buffer, offset, length, position)).bytesRead;
+  }
+
+  readSync(buffer: Buffer, offset: number, length: number, position: number): number {
+    return readSync(this.handle.fd, buffer, offset, length, position);
   }
 
   async write(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {

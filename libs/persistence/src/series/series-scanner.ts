@@ -42,6 +42,8 @@ export class SeriesScanner {
     private readonly from: number,
     private readonly to: number,
     private readonly visitor: SeriesVisitor,
+    /** Block reads on the calling thread (see StorageFile.readSync). */
+    private readonly inlineReads = false,
   ) {}
 
   async scan(series: Series): Promise<void> {
@@ -92,6 +94,7 @@ export class SeriesScanner {
         i,
         j,
         this.store.blockLayouts[block],
+        this.inlineReads,
       );
       for (const chunk of chunks)
         await this.addRaw(chunk.stamps, chunk.values, 0, chunk.stamps.length);
