@@ -164,21 +164,22 @@ export class AlertRuleStore implements OnModuleInit, OnApplicationShutdown {
         { cause: error },
       );
     }
-    const groups = new Map<string, CheckpointGroup>();
+    const groups: CheckpointGroup[] = [];
     for (const { rule, checkedUpTo, firing } of checkpoints) {
       const key = ruleKey(rule);
       const current = this.rules.get(key);
       // Only from the state the check read: a rule dropped or changed meanwhile stays as it is.
       if (current?.checkedUpTo !== rule.checkedUpTo || current.registeredAt !== rule.registeredAt)
         continue;
-      this.rules.set(key, frozenRule({ ...current, checkedUpTo, firing }));
-      const group = `${checkedUpTo} ${firing}`;
-      if (!groups.has(group)) groups.set(group, { checkedUpTo, firing, keys: [] });
-      groups.get(group)!.keys.push(key);
+      const moved = copyRule(current);
+      moved.checkedUpTo = checkedUpTo;
+      moved.firing = firing;
+      this.rules.set(key, Object.freeze(moved));
+      groupOf(groups, checkedUpTo, firing).keys.push(key);
     }
-    if (groups.size === 0) return;
+    if (groups.length === 0) return;
     const batch = this.committer.pending;
-    batch.add({ checkpoints: [...groups.values()] });
+    batch.add({ checkpoints: groups });
     batch.movesCheckpoints = true;
     this.committer.commitSoon();
     try {
@@ -242,4 +243,11 @@ export class AlertRuleStore implements OnModuleInit, OnApplicationShutdown {
     }
     batch.settle(error);
   }
+}
+
+/** The group of one checkpoint and state (a check makes one or two: few enough to search). */
+function groupOf(groups: CheckpointGroup[], checkedUpTo: number, firing: boolean) {
+  let group = groups.find((g) => g.checkedUpTo === checkedUpTo && g.firing === firing);
+  if (!group) groups.push((group = { checkedUpTo, firing, keys: [] }));
+  return group;
 }
