@@ -54,7 +54,9 @@ describe('AlertRuleStore', () => {
   const afterRestart = async () => (await open(new FaultyFs())).all();
   const limitsAfterRestart = async () => (await afterRestart()).map((r) => r.limit);
   const logPath = () => join(dir, 'alerts', 'rules.log');
-  const logLines = async () => (await readFile(logPath(), 'utf8')).split('\n').filter(Boolean);
+  /** The records' lines (not the zeros written ahead of them). */
+  const logLines = async () =>
+    (await readFile(logPath(), 'utf8')).replace(/\0+$/, '').split('\n').filter(Boolean);
   const journalText = () => readFile(join(dir, 'alerts.jsonl'), 'utf8').catch(() => '');
 
   it('starts empty without a file, and creates the alerts directory only', async () => {

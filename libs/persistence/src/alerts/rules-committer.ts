@@ -3,7 +3,8 @@ import type { Clock } from '../clock';
 import { describeFsError } from '../io/fs-error';
 import type { StoredAlertRule } from './alert-rule';
 import { RulesBatch } from './rules-batch';
-import { RulesLogFile, SnapshotInPlaceError } from './rules-log-file';
+import { SnapshotInPlaceError } from './replace-file';
+import { RulesLogFile } from './rules-log-file';
 import { encodeSnapshot } from './rules-log-format';
 
 /** The log is compacted once it is at least this big... */

@@ -38,7 +38,8 @@ describe('the rules log', () => {
   const clock: Clock & { t: number } = { t: 0, now: () => clock.t };
   const logPath = () => join(dir, 'alerts', 'rules.log');
   const text = () => readFile(logPath(), 'utf8');
-  const lines = async () => (await text()).split('\n').filter(Boolean);
+  /** The records' lines (not the zeros written ahead of them). */
+  const lines = async () => (await text()).replace(/\0+$/, '').split('\n').filter(Boolean);
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pulse-rules-log-'));
@@ -86,9 +87,11 @@ describe('the rules log', () => {
     it.each([
       ['half a record', (r: string) => r.slice(0, r.length / 2)],
       ['a whole line whose checksum fails', (r: string) => r.replace('"limit":7', '"limit":8')],
-      ['zeros (the size was written, the data was not)', () => '\0'.repeat(300)],
+      ['half a record, then zeros', (r: string) => `${r.slice(0, 20)}${'\0'.repeat(300)}`],
     ])('cuts a torn tail of %s and logs it, never fatal', async (_what, torn) => {
-      await (await open()).registerAll([rule(5), rule(6)], 1);
+      const first = await open();
+      await first.registerAll([rule(5), rule(6)], 1);
+      await first.onApplicationShutdown();
       const valid = (await stat(logPath())).size;
       await appendFile(logPath(), torn(encodeRecord({ rule: stored(7, 2) })));
       const store = await open();
@@ -99,6 +102,21 @@ describe('the rules log', () => {
       );
       await store.registerAll([rule(9)], 3);
       expect((await afterRestart()).map((r) => r.limit)).toEqual([5, 6, 9]);
+    });
+
+    it('writes zeros ahead of its records (fsync), which a restart cuts without a word', async () => {
+      const store = await open();
+      await store.registerAll([rule(5), rule(6)], 1);
+      const records = (await text()).replace(/\0+$/, '').length;
+      expect((await stat(logPath())).size).toBe(1024 * 1024);
+      // A crash now (the store never closes): the next start finds the zeros.
+      expect((await afterRestart()).map((r) => r.limit)).toEqual([5, 6]);
+      expect(logs.filter((m) => !m.startsWith('log'))).toEqual([]);
+      expect((await stat(logPath())).size).toBe(records);
+      await store.registerAll([rule(7)], 2); // the first store appends where its records end
+      await store.onApplicationShutdown(); // and gives the zeros back when it closes
+      expect(await lines()).toHaveLength(3);
+      expect((await afterRestart()).map((r) => r.limit)).toEqual([5, 6, 7]);
     });
 
     it('skips damaged records, keeps the log as *.corrupt and rewrites it', async () => {

@@ -64,10 +64,14 @@ export async function recoverRules(
     recovered.rewrite = `rewriting ${logPath} without its damaged records`;
   } else if (decoded.validEnd < log.length) {
     await fs.truncate(logPath, decoded.validEnd);
-    logger.warn(
-      `cut ${log.length - decoded.validEnd} torn bytes off ${logPath} at offset ` +
-        `${decoded.validEnd} (an append a crash interrupted, never acknowledged)`,
-    );
+    // Zeros past the records were written ahead of them (RulesLogFile.preallocate): not damage.
+    const torn = lastNonZero(log, decoded.validEnd) - decoded.validEnd;
+    if (torn > 0) {
+      logger.warn(
+        `cut ${torn} torn bytes off ${logPath} at offset ${decoded.validEnd} ` +
+          '(an append a crash interrupted, never acknowledged)',
+      );
+    }
   }
   return recovered;
 }
@@ -110,4 +114,11 @@ export async function removeObsolete(fs: StorageFs, paths: readonly string[]): P
   let removed = false;
   for (const path of paths) if (await unlinkIfThere(fs, path)) removed = true;
   return removed;
+}
+
+/** One past the last non-zero byte of `buf` at or after `from` (or `from` if all are zero). */
+function lastNonZero(buf: Buffer, from: number): number {
+  let end = buf.length;
+  while (end > from && buf[end - 1] === 0) end--;
+  return end;
 }
