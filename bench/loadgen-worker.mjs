@@ -7,6 +7,7 @@
 // Live counters go to a SharedArrayBuffer (read by the main thread at the start and end of the
 // measured window); exact totals are posted in the final `done` message.
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -26,9 +27,11 @@ const {
   noProgressMs, // abort when no reply arrives for this long while something is in flight
   drainMs, // after `stop`, how long to wait for the replies still in flight
   tlsCa, // PEM of the CA that signed the server's certificate: connect over TLS; undefined: TCP
+  line, // the request, with {id} and {value} in it (default `LOG {id} {value}`)
+  reply, // the expected reply (default `201 Metric Inserted`)
 } = workerData;
 
-const REPLY = Buffer.from('201 Metric Inserted\n');
+const REPLY = Buffer.from(`${reply}\n`);
 const RL = REPLY.length;
 const MAX_SAMPLES = 8;
 
@@ -40,10 +43,12 @@ const parts = [];
 let bytes = 0;
 for (let i = 0; i < ringLines + depth; i++) {
   const j = i % ringLines;
-  const line = `LOG ${ids > 1 ? id + (j % ids) : id} ${values[j % values.length]}\n`;
+  const text = line
+    .replace('{id}', ids > 1 ? id + (j % ids) : id)
+    .replace('{value}', values[j % values.length]);
   OFF[i] = bytes;
-  parts.push(line);
-  bytes += Buffer.byteLength(line);
+  parts.push(`${text}\n`);
+  bytes += Buffer.byteLength(text) + 1;
 }
 OFF[ringLines + depth] = bytes;
 const RING = Buffer.from(parts.join(''));
@@ -82,6 +87,10 @@ let bad = 0;
 let errors = 0;
 let connErrors = 0;
 let replies = 0;
+/** Epoch times (ms, sub-ms precision) of this thread's first request and last right reply. */
+let firstSentAt = 0;
+let lastOkAt = 0;
+const now = () => performance.timeOrigin + performance.now();
 const samples = new Map();
 const errorKinds = new Map(); // what went wrong (unanswered lines, connection errors) -> count
 
@@ -116,6 +125,7 @@ function scan(c, n) {
     if (lines) {
       ok += lines;
       c.good += lines;
+      lastOkAt = now();
       Atomics.add(counters, base, lines);
     }
     return lines;
@@ -156,6 +166,7 @@ function scanSlow(c, b) {
   if (good) {
     ok += good;
     c.good += good;
+    lastOkAt = now();
     Atomics.add(counters, base, good);
   }
   if (wrong) {
@@ -206,6 +217,8 @@ function finish() {
     bad,
     errors,
     connErrors,
+    firstSentAt,
+    lastOkAt,
     samples: [...samples],
     errorKinds: [...errorKinds],
     abortReason,
@@ -293,6 +306,7 @@ function pump(c) {
   let k = stopping ? 0 : depth - c.inflight;
   if (c.budget >= 0) k = Math.min(k, c.budget - c.good - c.inflight);
   if (k > 0) {
+    if (!firstSentAt) firstSentAt = now();
     const p = c.pos;
     c.sock.write(RING.subarray(OFF[p], OFF[p + k]));
     c.inflight += k;
@@ -328,6 +342,7 @@ function oneshotLoop(index) {
   c.sock = sock;
   conns.add(c);
   const p = oneshotPos[index];
+  if (!firstSentAt) firstSentAt = now();
   sock.write(RING.subarray(OFF[p], OFF[p + 1]));
   oneshotPos[index] = p + 1 >= ringLines ? 0 : p + 1;
   sock.on('error', (e) => {

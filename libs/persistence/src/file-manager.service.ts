@@ -230,8 +230,18 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     return (this.committer as GroupCommitter).append(ids, values, count, stamps);
   }
 
-  /** Feeds the metric's values stamped in [from, to] to the visitor; false if the metric is unknown. */
-  async scan(id: string, from: number, to: number, visitor: SeriesVisitor): Promise<boolean> {
+  /**
+   * Feeds the metric's values stamped in [from, to] to the visitor; false if the metric is
+   * unknown. `inlineReads`: blocks are read on the calling thread (StorageFile.readSync), for a
+   * caller that bounds its time on the event loop itself (the alert check).
+   */
+  async scan(
+    id: string,
+    from: number,
+    to: number,
+    visitor: SeriesVisitor,
+    inlineReads = false,
+  ): Promise<boolean> {
     const series = this.visibleSeries(id);
     if (!series) return false;
     // Values out of retention are never selected, from the moment they are out: their block may
@@ -242,7 +252,14 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     );
     this.store.activeScans++;
     try {
-      await new SeriesScanner(this.store, Math.max(from, earliest), to, visitor).scan(series);
+      const scanner = new SeriesScanner(
+        this.store,
+        Math.max(from, earliest),
+        to,
+        visitor,
+        inlineReads,
+      );
+      await scanner.scan(series);
     } finally {
       // Blocks compaction swapped out during the scan are closed once no scan reads them.
       if (--this.store.activeScans === 0) void this.store.closeRetired();

@@ -59,6 +59,8 @@ export class SeriesScanner {
     private readonly from: number,
     private readonly to: number,
     private readonly visitor: SeriesVisitor,
+    /** Block reads on the calling thread (see StorageFile.readSync). */
+    private readonly inlineReads = false,
   ) {}
 
   async scan(series: Series): Promise<void> {
@@ -118,6 +120,7 @@ export class SeriesScanner {
         i,
         j,
         this.store.blockLayouts[block],
+        this.inlineReads,
       );
       for (let k = 0; k < chunks.length; k++) {
         this.passChunk(block, i + k, chunks[k].stamps, chunks[k].values);
