@@ -62,7 +62,9 @@ export class AlertRuleStore implements OnModuleInit, OnApplicationShutdown {
   ) {
     const dataDir = resolve(options.dataDir);
     this.dir = join(dataDir, 'alerts');
-    this.log = new RulesLogFile(fs, this.dir, options.durability === 'fsync');
+    // Always synced, whatever PULSE_DURABILITY says of values: rules are few, and a rule lost to
+    // a power cut would silently never fire (the README's guarantee since rules were first kept).
+    this.log = new RulesLogFile(fs, this.dir, true);
     const retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
     const target: RulesCommitTarget = {
       rules: () => this.rules.values(),
