@@ -114,14 +114,14 @@ function forEachChunk(
       chunks.count[c],
     );
   }
-  if (head.open.count > 0) visit(head.open, head.openStart, head.open.count);
+  if (head.openCount > 0) visit(head.summariseOpen(), head.openStart, head.openCount);
 }
 
 function encodeData(entries: readonly FlushEntry[]) {
   let chunkCount = 0;
   let values = 0;
   for (const { head } of entries) {
-    forEachChunk(head, () => chunkCount++);
+    chunkCount += head.chunks.length + (head.openCount > 0 ? 1 : 0);
     values += head.length;
   }
   const encoded: Uint8Array[] = [];
