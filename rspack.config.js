@@ -11,11 +11,12 @@ module.exports = (options) => {
   }
   // The server's build also emits compaction-worker.js next to main.js: the script of storage's
   // compaction thread (libs/persistence/src/compaction/compaction-runner.ts), whose path main.ts
-  // hands to storage.
+  // hands to storage; and healthcheck.js, the container health check (bin/pulse-healthcheck.js).
   if (typeof options.entry === 'string' && options.entry.endsWith('apps/server/src/main.ts')) {
     options.entry = {
       main: options.entry,
       'compaction-worker': `${__dirname}/libs/persistence/src/compaction/compaction-worker.ts`,
+      healthcheck: `${__dirname}/apps/server/src/healthcheck.ts`,
     };
     options.output.filename = 'apps/server/[name].js';
   }

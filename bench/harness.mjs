@@ -166,7 +166,7 @@ function medianCpu(results) {
 }
 
 /** The median round by rate; a round with problems wins, so that they are reported. */
-function median(results) {
+export function median(results) {
   const done = results.filter(Boolean);
   if (done.length === 0) return null;
   const flagged = done.find((r) => r.flagged);

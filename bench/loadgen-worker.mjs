@@ -7,6 +7,8 @@
 // Live counters go to a SharedArrayBuffer (read by the main thread at the start and end of the
 // measured window); exact totals are posted in the final `done` message.
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import tls from 'node:tls';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const HOST = '127.0.0.1';
@@ -24,9 +26,12 @@ const {
   slot, // this thread's index in stats
   noProgressMs, // abort when no reply arrives for this long while something is in flight
   drainMs, // after `stop`, how long to wait for the replies still in flight
+  tlsCa, // PEM of the CA that signed the server's certificate: connect over TLS; undefined: TCP
+  line, // the request, with {id} and {value} in it (default `LOG {id} {value}`)
+  reply, // the expected reply (default `201 Metric Inserted`)
 } = workerData;
 
-const REPLY = Buffer.from('201 Metric Inserted\n');
+const REPLY = Buffer.from(`${reply}\n`);
 const RL = REPLY.length;
 const MAX_SAMPLES = 8;
 
@@ -38,10 +43,12 @@ const parts = [];
 let bytes = 0;
 for (let i = 0; i < ringLines + depth; i++) {
   const j = i % ringLines;
-  const line = `LOG ${ids > 1 ? id + (j % ids) : id} ${values[j % values.length]}\n`;
+  const text = line
+    .replace('{id}', ids > 1 ? id + (j % ids) : id)
+    .replace('{value}', values[j % values.length]);
   OFF[i] = bytes;
-  parts.push(line);
-  bytes += Buffer.byteLength(line);
+  parts.push(`${text}\n`);
+  bytes += Buffer.byteLength(text) + 1;
 }
 OFF[ringLines + depth] = bytes;
 const RING = Buffer.from(parts.join(''));
@@ -50,6 +57,29 @@ const RING = Buffer.from(parts.join(''));
 const RBUF = Buffer.allocUnsafe(256 * 1024); // shared by all sockets of this thread (onread is sync)
 const EXP = Buffer.alloc(RBUF.length + RL).fill(REPLY); // the expected reply stream
 
+/**
+ * A connection whose replies reach `onData(n)` as the first n bytes of RBUF. Plain TCP reads
+ * straight into RBUF (onread); a TLS socket has no onread, so its decrypted chunks are copied in.
+ * `ready` is the event after which the connection is usable.
+ */
+const ready = tlsCa ? 'secureConnect' : 'connect';
+function openSocket(onData) {
+  if (!tlsCa)
+    return net.connect({
+      host: HOST,
+      port,
+      noDelay: true,
+      onread: { buffer: RBUF, callback: onData },
+    });
+  const sock = tls.connect({ host: HOST, port, ca: tlsCa, servername: 'localhost' });
+  sock.setNoDelay(true);
+  sock.on('data', (chunk) => {
+    for (let at = 0; at < chunk.length; at += RBUF.length)
+      onData(chunk.copy(RBUF, 0, at, Math.min(at + RBUF.length, chunk.length)));
+  });
+  return sock;
+}
+
 const counters = new Uint32Array(stats);
 const base = slot * 4;
 let ok = 0;
@@ -57,6 +87,10 @@ let bad = 0;
 let errors = 0;
 let connErrors = 0;
 let replies = 0;
+/** Epoch times (ms, sub-ms precision) of this thread's first request and last right reply. */
+let firstSentAt = 0;
+let lastOkAt = 0;
+const now = () => performance.timeOrigin + performance.now();
 const samples = new Map();
 const errorKinds = new Map(); // what went wrong (unanswered lines, connection errors) -> count
 
@@ -91,6 +125,7 @@ function scan(c, n) {
     if (lines) {
       ok += lines;
       c.good += lines;
+      lastOkAt = now();
       Atomics.add(counters, base, lines);
     }
     return lines;
@@ -131,6 +166,7 @@ function scanSlow(c, b) {
   if (good) {
     ok += good;
     c.good += good;
+    lastOkAt = now();
     Atomics.add(counters, base, good);
   }
   if (wrong) {
@@ -181,6 +217,8 @@ function finish() {
     bad,
     errors,
     connErrors,
+    firstSentAt,
+    lastOkAt,
     samples: [...samples],
     errorKinds: [...errorKinds],
     abortReason,
@@ -221,12 +259,7 @@ function startPersistent(index, budget) {
 }
 
 function connectPersistent(c) {
-  const sock = net.connect({
-    host: HOST,
-    port,
-    noDelay: true,
-    onread: { buffer: RBUF, callback: (n) => onPersistentData(c, n) },
-  });
+  const sock = openSocket((n) => onPersistentData(c, n));
   c.sock = sock;
   c.inflight = 0;
   c.ph = 0;
@@ -234,7 +267,7 @@ function connectPersistent(c) {
   c.partText = '';
   c.closing = false;
   conns.add(c);
-  sock.on('connect', () => {
+  sock.on(ready, () => {
     markReady(c);
     pump(c);
   });
@@ -273,6 +306,7 @@ function pump(c) {
   let k = stopping ? 0 : depth - c.inflight;
   if (c.budget >= 0) k = Math.min(k, c.budget - c.good - c.inflight);
   if (k > 0) {
+    if (!firstSentAt) firstSentAt = now();
     const p = c.pos;
     c.sock.write(RING.subarray(OFF[p], OFF[p + k]));
     c.inflight += k;
@@ -296,26 +330,19 @@ function oneshotLoop(index) {
     closing: false,
     error: undefined,
   };
-  const sock = net.connect({
-    host: HOST,
-    port,
-    noDelay: true,
-    onread: {
-      buffer: RBUF,
-      callback: (n) => {
-        if (c.closing) return;
-        const lines = scan(c, n);
-        if (!lines) return;
-        replies += lines;
-        c.inflight = 0;
-        c.closing = true;
-        sock.destroy();
-      },
-    },
+  const sock = openSocket((n) => {
+    if (c.closing) return;
+    const lines = scan(c, n);
+    if (!lines) return;
+    replies += lines;
+    c.inflight = 0;
+    c.closing = true;
+    sock.destroy();
   });
   c.sock = sock;
   conns.add(c);
   const p = oneshotPos[index];
+  if (!firstSentAt) firstSentAt = now();
   sock.write(RING.subarray(OFF[p], OFF[p + 1]));
   oneshotPos[index] = p + 1 >= ringLines ? 0 : p + 1;
   sock.on('error', (e) => {

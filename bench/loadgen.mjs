@@ -10,13 +10,16 @@
 //   oneshot    C concurrent loops [16]: connect, send one line, read the reply, close; repeat.
 // Lines are `LOG <id> <value>` over a few fixed values; with --ids N > 1 the ids are <id>0 ..
 // <id>N-1 round-robin. Every reply must be exactly `201 Metric Inserted`; anything else is counted
-// as bad (with samples), lines never answered as errors.
+// as bad (with samples), lines never answered as errors. (runLoad's `line` and `reply` options
+// send another command instead, e.g. `NEW-ALERT {id} AVG 60 {value}` expecting
+// `200 Alert Registered`.)
 // By default a run lasts warmup + duration seconds and the rate is the count of `201` replies in
 // the measured window divided by its length. With --total N (persistent modes) it stops by itself
 // once exactly N `201` replies have arrived (a bad reply is replaced by a new line), or after
 // --time-limit seconds; the rate is then N over the whole run.
 // Every run is bounded: connect wait, measured time, a drain after the stop, and a no-progress
 // watchdog (no reply for --no-progress seconds while lines are in flight aborts the run).
+// runLoad({ tlsCa: PEM }) connects over TLS, verifying the server against that CA.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -47,6 +50,8 @@ export async function runLoad(options) {
     noProgress: 10,
     drain: 5,
     connectWait: 10,
+    line: 'LOG {id} {value}',
+    reply: '201 Metric Inserted',
     ...options,
   };
   const defaults = MODE_DEFAULTS[o.mode];
@@ -66,11 +71,14 @@ export async function runLoad(options) {
       for (let k = 0; k < 4; k++) s[k] += Atomics.load(counters, t * 4 + k);
     return s;
   };
-  // contiguous split of the connections (and of the --total budget) between the threads
+  // contiguous split of the connections (and of the --total budget) between the threads. Each
+  // connection's budget ends where the next connection's lines start in the ring (it starts at
+  // floor(i * ring / conns)), so a total equal to the ring's length sends every line exactly once
+  // (NEW-ALERT: each rule registered once).
   const budgets = total
     ? Array.from(
         { length: conns },
-        (_, i) => Math.floor(total / conns) + (i < total % conns ? 1 : 0),
+        (_, i) => Math.floor(((i + 1) * total) / conns) - Math.floor((i * total) / conns),
       )
     : null;
   const problems = [];
@@ -94,6 +102,9 @@ export async function runLoad(options) {
         slot: t,
         noProgressMs: o.noProgress * 1000,
         drainMs: o.drain * 1000,
+        tlsCa: o.tlsCa,
+        line: o.line,
+        reply: o.reply,
       },
     });
     at += n;
@@ -150,6 +161,8 @@ export async function runLoad(options) {
   await Promise.all(workers.map((w) => w.worker.terminate()));
 
   const sum = { ok: 0, bad: 0, errors: 0, connErrors: 0 };
+  let firstSentAt = Infinity;
+  let lastOkAt = 0;
   const samples = new Map();
   const errorKinds = new Map();
   for (const [t, w] of workers.entries()) {
@@ -159,6 +172,8 @@ export async function runLoad(options) {
       continue;
     }
     for (const k of Object.keys(sum)) sum[k] += r[k];
+    if (r.firstSentAt) firstSentAt = Math.min(firstSentAt, r.firstSentAt);
+    lastOkAt = Math.max(lastOkAt, r.lastOkAt);
     for (const [text, n] of r.samples) samples.set(text, (samples.get(text) ?? 0) + n);
     for (const [text, n] of r.errorKinds) errorKinds.set(text, (errorKinds.get(text) ?? 0) + n);
     if (r.abortReason && !problems.includes(`aborted: ${r.abortReason}`))
@@ -181,6 +196,8 @@ export async function runLoad(options) {
     seconds,
     windowOk,
     rate: seconds > 0 ? windowOk / seconds : 0,
+    /** From the first request sent to the last right reply, over all threads (s). */
+    sentToLastOk: lastOkAt > firstSentAt ? (lastOkAt - firstSentAt) / 1000 : 0,
     ...sum,
     samples: [...samples],
     errorKinds: [...errorKinds],

@@ -3,7 +3,7 @@
 //
 //   npm run bench                      (= npm run build && node bench/run.mjs)
 //   node bench/run.mjs [--only pipelined,reqresp,oneshot,many,many100k,query,query10m,ingestquery,
-//                              alerts,restart,lifecycle,cluster] [--duration 3] [--warmup 0.5] [--threads 2]
+//                              alerts,tls,spreadquery,restart,lifecycle,cluster] [--duration 3] [--warmup 0.5] [--threads 2]
 //                      [--query-values 1000000] [--big-query-values 10000000]
 //                      [--preload-timeout S] [--alert-duration 12] [--rounds 3]
 //   PULSE_BENCH_PREVIOUS_SERVER=<main.js of another build>: that build also takes its turn in the
@@ -15,7 +15,8 @@
 // lines and connection errors are flagged in the table ("!n", explained under it). Exit code 1
 // only when a server could not be started or died during the run. Progress goes to stderr.
 // The scenarios run in the order above, whatever the order given to --only; `alerts` runs its own
-// Pulse instance (alert checks every 5 s, own data dir, removed afterwards), and `restart` comes
+// Pulse instance (alert checks every 5 s, own data dir, removed afterwards), as does `spreadquery`
+// (its clock sped up by libfaketime, so that values lie a second apart), and `restart` comes
 // last: it SIGKILLs Pulse, tears its WAL tail and starts it again on the same data dir. `cluster`
 // runs after it: three nats-servers and three Pulse nodes of its own (temp dirs, removed after).
 import fs from 'node:fs';
@@ -25,6 +26,8 @@ import { parseArgs } from 'node:util';
 import { alertScenario } from './alert-scenario.mjs';
 import { clusterScenario } from './cluster-scenario.mjs';
 import { lifecycleScenario } from './lifecycle-scenario.mjs';
+import { tlsScenario } from './tls-scenario.mjs';
+import { spreadQueryScenario } from './spread-query-scenario.mjs';
 import { Bench } from './harness.mjs';
 import { fmtInt, fmtMb, fmtRatio, log } from './report.mjs';
 import {
@@ -57,6 +60,8 @@ const SCENARIOS = [
   'query10m',
   'ingestquery',
   'alerts',
+  'tls',
+  'spreadquery',
   'restart',
   'lifecycle',
   'cluster',
@@ -271,6 +276,8 @@ async function main() {
   if (has('query10m')) await query10m(bench);
   if (has('ingestquery')) await ingestQuery(bench);
   if (has('alerts')) await alertScenario(bench);
+  if (has('tls')) await tlsScenario(bench);
+  if (has('spreadquery')) await spreadQueryScenario(bench);
 
   // peak memory of the Pulse that took all the load, before it is stopped or killed
   const firstPulseRss = alive(bench.pulse) ? peakRssMb(bench.pulse) : NaN;

@@ -1,7 +1,8 @@
 # Pulse server image. Stages, in the order the legacy builder needs (it builds every stage up to
 # the target, so the stages that read only host files come before the ones that run npm install):
 #   runtime:             what ships: Node, user `node`, /data volume, port, command (the health
-#                        check is docker-compose.yml's, so the dev target has it too).
+#                        check is docker-compose.yml's, `node /app/bin/pulse-healthcheck.js`, so
+#                        the dev target has it too).
 #   runtime-from-host:   runtime + artifacts prepared on the host (scripts/docker-host-artifacts.sh:
 #                        dist/ and a production-only node_modules); how the tests build it offline.
 #   dev-base:            the dev target's user, directories and command.
@@ -50,6 +51,10 @@ CMD ["node", "node_modules/@nestjs/cli/bin/nest.js", "start", "server", "--watch
 
 FROM dev-base AS dev-from-host
 COPY package.json .docker-artifacts/de[v] ./
+# The dashboard, built once (the watch rebuilds the server only; nest keeps what else is in
+# dist/apps/server). `[ -d ]`: a user's build of another target builds this stage with no
+# artifacts, and must not fail here.
+RUN if [ -d node_modules/vite ]; then node node_modules/vite/bin/vite.js build --configLoader runner --config apps/dashboard/vite.config.mts; fi
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
@@ -60,8 +65,7 @@ COPY bin ./bin
 COPY apps ./apps
 COPY libs ./libs
 # The server, then the web dashboard (Vite) into dist/apps/server/dashboard, which the server
-# serves at `/`: the same two steps as `npm run build:server`, in the same order (nest build
-# empties dist/apps/server first).
+# serves at `/`: the same two steps as `npm run build:server`.
 RUN node node_modules/@nestjs/cli/bin/nest.js build server \
   && node node_modules/vite/bin/vite.js build --config apps/dashboard/vite.config.mts
 
@@ -71,12 +75,13 @@ COPY package.json package-lock.json tsconfig.json nest-cli.json rspack.config.js
 COPY bin ./bin
 COPY apps ./apps
 COPY libs ./libs
+COPY --from=build /app/dist/apps/server/dashboard ./dist/apps/server/dashboard
 
 FROM build AS artifacts
 RUN npm prune --omit=dev --no-audit --no-fund \
   && mkdir -p /artifacts/bin /artifacts/dist/apps \
   && cp -a package.json node_modules /artifacts/ \
-  && cp -a bin/pulse-server.js /artifacts/bin/ \
+  && cp -a bin/pulse-server.js bin/pulse-healthcheck.js /artifacts/bin/ \
   && cp -a dist/apps/server /artifacts/dist/apps/
 
 FROM runtime AS production

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes DIR a Docker build context whose images need no registry: the project's files (as git
 # sees them: tracked and untracked, not ignored) plus .docker-artifacts/, prepared here on the host:
-#   server/  bin/pulse-server.js, dist/apps/server and a production-only node_modules
+#   server/  bin/pulse-server.js, bin/pulse-healthcheck.js, dist/apps/server and a production-only
+#            node_modules
 #   client/  bin/pulse-client.js, dist/apps/client and a production-only node_modules
 #   dev/     the sources, build configuration and the host's full node_modules
 # The Dockerfiles' *-from-host targets copy these onto the same stages that ship (runtime, dev-base).
@@ -45,6 +46,7 @@ for app in server client; do
   wants "$app" || continue
   mkdir -p "$artifacts/$app/bin" "$artifacts/$app/dist/apps"
   cp -a "bin/pulse-$app.js" "$artifacts/$app/bin/"
+  if [ "$app" = server ]; then cp -a bin/pulse-healthcheck.js "$artifacts/$app/bin/"; fi
   cp -a "dist/apps/$app" "$artifacts/$app/dist/apps/"
   # Hard links: the two images get the same files without a second copy on disk.
   cp -al "$production/node_modules" "$artifacts/$app/node_modules"

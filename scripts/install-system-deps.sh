@@ -11,6 +11,7 @@
 #   ca-certificates              debootstrap's and npm's HTTPS downloads of the local base images
 #   chromium                     the dashboard's browser tests (playwright-core drives it)
 #   openssl                      the TLS tests' certificates
+#   faketime                     libfaketime: the benchmark's spreadquery row speeds up Pulse's clock
 # As root on Debian, apt-get installs what is missing. Otherwise it prints the command to run,
 # and the tests that need a missing tool say they were skipped (under CI=true they fail).
 set -euo pipefail
@@ -26,6 +27,7 @@ command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanag
 [ -s /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v faketime >/dev/null || missing+=(faketime)
 busybox_linkage=$(ldd "$(command -v busybox || echo /nonexistent)" 2>&1 || true)
 [[ $busybox_linkage == *'not a dynamic executable'* ]] || missing+=(busybox-static)
 

@@ -92,6 +92,7 @@ describe('deployment files', () => {
     expect(pkg.bin).toEqual({
       'pulse-server': 'bin/pulse-server.js',
       'pulse-client': 'bin/pulse-client.js',
+      'pulse-healthcheck': 'bin/pulse-healthcheck.js',
     });
     expect(pkg.scripts['start:server']).toBe('bin/pulse-server.js');
   });

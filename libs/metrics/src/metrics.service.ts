@@ -68,7 +68,8 @@ export class MetricsService {
 
   /**
    * The aggregates of one metric's values stamped in (after, upTo], in windows of `secs` anchored
-   * at `after` (alert checks); undefined if the metric was never logged.
+   * at `after` (alert checks); undefined if the metric was never logged. `inlineReads`: see
+   * FileManager.scan.
    */
   async aggregate(
     id: string,
@@ -76,10 +77,12 @@ export class MetricsService {
     secs: number,
     after: number,
     upTo: number,
+    inlineReads = false,
   ): Promise<number[] | undefined> {
     const aggregator = new WindowAggregator(op, secs, after);
     // Stamps are whole milliseconds: "after `after`" starts at the next one.
-    const found = await this.files.scan(id, Math.floor(after) + 1, upTo, aggregator);
+    const from = Math.floor(after) + 1;
+    const found = await this.files.scan(id, from, upTo, aggregator, inlineReads);
     return found ? aggregator.finishValues() : undefined;
   }
 

@@ -119,4 +119,32 @@ describe('WindowAggregator', () => {
     // Python: float((Fraction(1e271) + Fraction(8e273)) / 1001) == 8.001998001998002e+270
     expect(agg.finishValues()).toEqual([8.001998001998002e270]);
   });
+
+  it('cuts windows where floor((stamp - start) / length) changes, for any length and anchor', () => {
+    const points: [number, number][] = Array.from({ length: 400 }, (_, i) => [T0 + i, 1]);
+    for (const [secs, from] of [
+      [0.0015, T0 + 0.25],
+      [0.0011, T0 - 15.9], // start + k * length rounds below an edge that windowOf puts higher
+      [0.0013, T0 - 24.4],
+      [0.0035, T0 - 0.7],
+      [0.007, T0 + 3],
+      [1e300, T0],
+    ]) {
+      const counts = new Map<number, number>();
+      for (const [t] of points) {
+        const w = Math.floor((t - from) / (secs * 1000));
+        counts.set(w, (counts.get(w) ?? 0) + 1);
+      }
+      const expected = [...counts.values()].map(String);
+      expect(feed(new WindowAggregator('COUNT', secs, from), points, 7)).toEqual(expected);
+      // The same from summaries of two values, where they fall in one window.
+      const agg = new WindowAggregator('COUNT', secs, from);
+      for (let i = 0; i < points.length; i += 2) {
+        const [a, b] = [points[i][0], points[i + 1][0]];
+        if (agg.acceptsSummary(a, b, 1, 1)) agg.addSummary(a, b, 2, 1, 1, 2, 0);
+        else agg.addValues(Float64Array.of(a, b), Float64Array.of(1, 1), 0, 2);
+      }
+      expect(agg.finish()).toEqual(expected);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type { SeriesVisitor } from '@app/persistence';
 import type { AggregateOp } from '@app/protocol';
 import { DoubleDoubleSum, exactSumQuotient, formatCount, formatFloat, meanOf } from '@app/protocol';
+import { WindowCursor } from './window-cursor';
 
 /**
  * Values this large could overflow a double-double sum: a window that meets one keeps its values
@@ -16,7 +17,9 @@ const HUGE = 2 ** 900;
  */
 export class WindowAggregator implements SeriesVisitor {
   private readonly windowMs: number;
-  private start: number | undefined;
+  /** Where the windows are; set at the first value when there is no `from`. */
+  private cursor: WindowCursor | undefined;
+  /** The window the accumulator below holds values of. */
   private window = NaN;
   private count = 0;
   private min = 0;
@@ -36,25 +39,21 @@ export class WindowAggregator implements SeriesVisitor {
     withStarts = false,
   ) {
     this.windowMs = secs * 1000;
-    this.start = from;
+    if (from !== undefined) this.cursor = new WindowCursor(this.windowMs, from);
     if (withStarts) this.starts = [];
   }
 
-  /**
-   * Which window a stamp falls in. Stamps are whole milliseconds, so windows of at most 1 ms hold
-   * only values of one stamp: the stamp itself is the key (no division that could overflow).
-   */
-  private windowOf(stamp: number): number {
-    return this.windowMs <= 1
-      ? stamp
-      : Math.floor((stamp - (this.start as number)) / this.windowMs);
+  /** secs 0: every value on its own, so no summary is ever taken. */
+  get valuesOnly(): boolean {
+    return this.windowMs === 0;
   }
 
   acceptsSummary(minStamp: number, maxStamp: number, min: number, max: number): boolean {
     if (this.windowMs === 0) return false;
     if (this.op === 'AVG' && (max >= HUGE || min <= -HUGE)) return false;
-    if (this.start === undefined) return this.windowMs > maxStamp - minStamp;
-    return this.windowOf(minStamp) === this.windowOf(maxStamp);
+    // The first summary starts the first window.
+    if (!this.cursor) return this.windowMs > maxStamp - minStamp;
+    return this.cursor.together(minStamp, maxStamp);
   }
 
   addSummary(
@@ -66,8 +65,8 @@ export class WindowAggregator implements SeriesVisitor {
     sumHi: number,
     sumLo: number,
   ): void {
-    this.start ??= minStamp;
-    this.enter(this.windowOf(minStamp));
+    const cursor = (this.cursor ??= new WindowCursor(this.windowMs, minStamp));
+    if (cursor.moveTo(minStamp)) this.enter(cursor);
     this.extend(min, max);
     this.count += count;
     if (this.exactParts) this.exactParts.push(sumHi, sumLo);
@@ -85,11 +84,11 @@ export class WindowAggregator implements SeriesVisitor {
       if (this.starts) for (let i = start; i < end; i++) this.starts.push(stamps[i]);
       return;
     }
-    this.start ??= stamps[start];
+    const cursor = (this.cursor ??= new WindowCursor(this.windowMs, stamps[start]));
     const sum = this.sum;
     for (let i = start; i < end; i++) {
-      const w = this.windowOf(stamps[i]);
-      if (w !== this.window) this.enter(w);
+      const stamp = stamps[i];
+      if (!cursor.holds(stamp) && cursor.moveTo(stamp)) this.enter(cursor);
       const v = values[i];
       this.extend(v, v);
       this.count++;
@@ -128,18 +127,19 @@ export class WindowAggregator implements SeriesVisitor {
     return out;
   }
 
-  private enter(window: number): void {
-    if (window === this.window) return;
+  /** The cursor moved to another window: the current one is done. */
+  private enter(cursor: WindowCursor): void {
     this.emit();
-    this.window = window;
+    this.window = cursor.window;
   }
 
   private emit(): void {
     if (this.count === 0) return;
     this.results.push(this.aggregate());
-    this.starts?.push(
-      this.windowMs <= 1 ? this.window : (this.start as number) + this.window * this.windowMs,
-    );
+    if (this.starts) {
+      const { start } = this.cursor as WindowCursor;
+      this.starts.push(this.windowMs <= 1 ? this.window : start + this.window * this.windowMs);
+    }
     this.count = 0;
     this.sum.reset();
     this.exactParts = undefined;

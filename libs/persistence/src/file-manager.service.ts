@@ -75,7 +75,7 @@ type StorageState = 'new' | 'open' | 'closed';
 @Injectable()
 export class FileManager implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(FileManager.name);
-  private readonly store = new SeriesStore();
+  private readonly store: SeriesStore;
   private readonly layout: StorageLayout;
   private readonly wal: WriteAheadLog;
   private state: StorageState = 'new';
@@ -95,6 +95,7 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
     @Optional() @Inject(STORAGE_FS) private readonly fs: StorageFs = nodeStorageFs,
   ) {
+    this.store = new SeriesStore(options.queryCacheBytes);
     const dataDir = resolve(options.dataDir);
     this.layout = { dataDir, walDir: join(dataDir, 'wal'), blockDir: join(dataDir, 'blocks') };
     this.retention = options.retention ?? RetentionPolicy.keepEverything;
@@ -229,8 +230,18 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     return (this.committer as GroupCommitter).append(ids, values, count, stamps);
   }
 
-  /** Feeds the metric's values stamped in [from, to] to the visitor; false if the metric is unknown. */
-  async scan(id: string, from: number, to: number, visitor: SeriesVisitor): Promise<boolean> {
+  /**
+   * Feeds the metric's values stamped in [from, to] to the visitor; false if the metric is
+   * unknown. `inlineReads`: blocks are read on the calling thread (StorageFile.readSync), for a
+   * caller that bounds its time on the event loop itself (the alert check).
+   */
+  async scan(
+    id: string,
+    from: number,
+    to: number,
+    visitor: SeriesVisitor,
+    inlineReads = false,
+  ): Promise<boolean> {
     const series = this.visibleSeries(id);
     if (!series) return false;
     // Values out of retention are never selected, from the moment they are out: their block may
@@ -241,7 +252,14 @@ export class FileManager implements OnModuleInit, OnApplicationShutdown {
     );
     this.store.activeScans++;
     try {
-      await new SeriesScanner(this.store, Math.max(from, earliest), to, visitor).scan(series);
+      const scanner = new SeriesScanner(
+        this.store,
+        Math.max(from, earliest),
+        to,
+        visitor,
+        inlineReads,
+      );
+      await scanner.scan(series);
     } finally {
       // Blocks compaction swapped out during the scan are closed once no scan reads them.
       if (--this.store.activeScans === 0) void this.store.closeRetired();

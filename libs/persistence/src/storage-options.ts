@@ -25,6 +25,8 @@ export interface StorageOptions {
    * absent: compaction runs on the event loop (unit tests, which run the TypeScript sources).
    */
   compactionWorkerScript?: string;
+  /** Bytes of decoded block chunks kept for queries (DecodedChunkCache); default DEFAULT_QUERY_CACHE_BYTES. */
+  queryCacheBytes?: number;
 }
 
 export const DEFAULT_COMPACTION_MS = 600_000;
@@ -32,6 +34,12 @@ export const DEFAULT_COMPACTION_MS = 600_000;
 export const STORAGE_OPTIONS = Symbol('STORAGE_OPTIONS');
 
 export const DEFAULT_FLUSH_VALUES = 1_000_000;
+
+/**
+ * Decoded block chunks kept for queries: 48 MiB, about 2,400,000 values in chunks of 1,024.
+ * Filled only by queries whose windows cut through chunks; see DecodedChunkCache.
+ */
+export const DEFAULT_QUERY_CACHE_BYTES = 48 * 2 ** 20;
 
 export const DEFAULT_RETRY_MS = 5_000;
 

@@ -2,7 +2,7 @@ import type { StoredAlertRule } from '@app/persistence';
 
 /**
  * NEW-ALERT runs in, one reply per command out; and the rules for the HTTP API (list, remove):
- * the node's rules file or the cluster's bucket.
+ * the node's rules log or the cluster's bucket.
  */
 export interface AlertCommands {
   register(commands: readonly (readonly string[])[]): Promise<string[]>;

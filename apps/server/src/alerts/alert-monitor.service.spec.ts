@@ -50,11 +50,11 @@ describe('AlertMonitor', () => {
     expect(env.store.all()).toHaveLength(1);
   });
 
-  it('stores the rules of a run with one save, and keeps none of them when it fails', async () => {
+  it('stores the rules of a run with one write, and keeps none of them when it fails', async () => {
     await env.log('a', 1, T0);
     await env.log('b', 1, T0);
     const { store, fs } = env;
-    const saves = () => fs.count('rename');
+    const writes = () => fs.count('write');
     expect(
       await env.monitor.register([
         ['a', 'MAX', '60', '5'],
@@ -68,9 +68,9 @@ describe('AlertMonitor', () => {
       Replies.metricNotFound,
       Replies.alertRegistered,
     ]);
-    expect(saves()).toBe(1);
+    expect(writes()).toBe(1);
     expect(store.all()).toHaveLength(2);
-    fs.inject({ kind: 'write', path: 'rules.json.tmp', errno: 'ENOSPC' });
+    fs.inject({ kind: 'write', path: 'rules.log', errno: 'ENOSPC' });
     expect(
       await env.monitor.register([
         ['a', 'MIN', '60', '5'],

@@ -34,7 +34,7 @@ const token = (value: unknown): string =>
 
 /**
  * The rules (GET, POST, DELETE /api/alerts) and the journal (GET /api/alerts/journal). A rule
- * posted here is a NEW-ALERT, with its validation and replies; the node's rules file, or the
+ * posted here is a NEW-ALERT, with its validation and replies; the node's rules log, or the
  * cluster's bucket in cluster mode.
  */
 @Controller('api/alerts')

@@ -46,9 +46,13 @@ export class MetricsApiController {
     if (text.length > MAX_SEARCH) throw badRequest(`search is at most ${MAX_SEARCH} characters`);
     const size = pageSize(limit, 100, 1000);
     const after = decodeCursor(cursor);
-    const page = this.cluster
-      ? await this.cluster.listMetrics(text, size, after)
-      : await this.files.metricPage(text, size, after);
+    let page: Awaited<ReturnType<FileManager['metricPage']>>;
+    if (this.cluster) {
+      const clusterPage = await this.cluster.listMetrics(text, size, after);
+      // A page without some partitions' metrics would look complete: busy instead, try again.
+      if (clusterPage.unlisted.length > 0) throw protocolError(Replies.busy);
+      page = clusterPage;
+    } else page = await this.files.metricPage(text, size, after);
     const nextCursor = page.lastId === null ? null : encodeCursor(page.lastId);
     return { metrics: page.metrics, total: page.total, nextCursor };
   }

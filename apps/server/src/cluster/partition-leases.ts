@@ -28,14 +28,17 @@ const leaseKey = (partition: number): string => `p.${partition}`;
  * never stays unowned). Create and compare-and-set are atomic in the bucket: one owner at a time.
  * Fencing: holds() is true only while the last renewal is younger than the lease minus a margin
  * by this process's monotonic clock, so a node paused past its lease (SIGSTOP, a long GC) stops
- * answering for its partitions before another node can have taken them. Just over 200 lines:
- * renewal, hand-over, acquisition and fencing all read and write the same held leases.
+ * answering for its partitions before another node can have taken them. Over 200 lines:
+ * renewal, hand-over, acquisition, fencing and what it knows of the other owners all read and
+ * write the same held leases.
  */
 export class PartitionLeases {
   private readonly logger = new Logger('Cluster');
   private readonly held = new Map<number, HeldLease>();
   private readonly owners = new Map<number, string>();
   private readonly freeSince = new Map<number, number>();
+  /** Partitions some node was seen owning since this one started (see unownedCount). */
+  private readonly seenOwned = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
@@ -85,8 +88,8 @@ export class PartitionLeases {
   async refresh(partition: number): Promise<string | undefined> {
     const entry = await this.leases.get(leaseKey(partition)).catch(() => null);
     const owner = entry?.operation === 'PUT' ? entry.string() : undefined;
-    if (owner) this.owners.set(partition, owner);
-    else this.owners.delete(partition);
+    if (owner) this.seenOwner(partition, owner);
+    else this.seenFree(partition);
     return this.ownerOf(partition);
   }
 
@@ -99,11 +102,20 @@ export class PartitionLeases {
     return this.held.size;
   }
 
-  /** Partitions no node owned at the last look (the last tick, or a refresh). */
+  /**
+   * Partitions without an owner that make this node not ready: never seen owned since it
+   * started, or free for longer than two ticks. A hand-over leaves a partition free from the old
+   * owner's release to the new owner's create, and the other nodes see it free until their next
+   * tick: every node saying "not ready" at once then would take the whole cluster out of a load
+   * balancer for a moment, while nothing is wrong.
+   */
   get unownedCount(): number {
+    const now = performance.now();
     let unowned = 0;
     for (let partition = 0; partition < this.partitions; partition++) {
-      if (this.ownerOf(partition) === undefined) unowned++;
+      if (this.ownerOf(partition) !== undefined) continue;
+      const since = this.freeSince.get(partition) ?? -Infinity;
+      if (!this.seenOwned.has(partition) || now - since > 2 * this.tickMs) unowned++;
     }
     return unowned;
   }
@@ -155,15 +167,12 @@ export class PartitionLeases {
     }
     const entry = await this.leases.get(leaseKey(partition));
     if (entry?.operation === 'PUT') {
-      this.owners.set(partition, entry.string());
-      this.freeSince.delete(partition);
+      this.seenOwner(partition, entry.string());
       return;
     }
-    this.owners.delete(partition);
-    const now = performance.now();
-    const since = this.freeSince.get(partition) ?? now;
-    this.freeSince.set(partition, since);
-    if (preferred === this.nodeId || now - since >= this.leaseMs) await this.acquire(partition);
+    const since = this.seenFree(partition);
+    const freeFor = performance.now() - since;
+    if (preferred === this.nodeId || freeFor >= this.leaseMs) await this.acquire(partition);
   }
 
   private async acquire(partition: number): Promise<void> {
@@ -176,6 +185,7 @@ export class PartitionLeases {
         acquisition: ++this.acquisitions,
       });
       this.freeSince.delete(partition);
+      this.seenOwned.add(partition);
       this.logger.log(`owns partition ${partition}`);
       this.listener.acquired(partition);
     } catch {
@@ -194,6 +204,7 @@ export class PartitionLeases {
         if (performance.now() - lease.renewedAt < this.leaseMs) return;
       }
       this.held.delete(partition);
+      this.seenFree(partition); // another node's now, most likely: read at the next tick
       this.logger.warn(`lost partition ${partition}: ${(error as Error).message}`);
       await this.listener.lost(partition);
     }
@@ -204,10 +215,25 @@ export class PartitionLeases {
     const lease = this.held.get(partition);
     if (!lease) return;
     this.held.delete(partition);
+    this.seenFree(partition);
     await this.listener.lost(partition);
     await this.leases
       .delete(leaseKey(partition), { previousSeq: lease.revision })
       .catch(() => undefined);
     this.logger.log(`handed over partition ${partition}`);
+  }
+
+  private seenOwner(partition: number, owner: string): void {
+    this.owners.set(partition, owner);
+    this.freeSince.delete(partition);
+    this.seenOwned.add(partition);
+  }
+
+  /** Records that the partition has no owner; resolves to since when it has had none. */
+  private seenFree(partition: number): number {
+    this.owners.delete(partition);
+    const since = this.freeSince.get(partition) ?? performance.now();
+    this.freeSince.set(partition, since);
+    return since;
   }
 }

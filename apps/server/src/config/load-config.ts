@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ConfigError } from './config-error';
+import { toNatsSecurity } from './nats-security';
 import { readConfigFile } from './config-file';
 import { PulseEnvironment, SETTING_NAMES } from './pulse-environment';
 import { hostname } from 'node:os';
@@ -104,6 +105,7 @@ function toServerConfig(s: PulseEnvironment): ServerConfig {
 }
 
 function toClusterConfig(s: PulseEnvironment): ClusterConfig | undefined {
+  const security = toNatsSecurity(s);
   if (!s.PULSE_NATS_SERVERS) return undefined;
   return {
     servers: s.PULSE_NATS_SERVERS.split(','),
@@ -116,5 +118,6 @@ function toClusterConfig(s: PulseEnvironment): ClusterConfig | undefined {
     replicas: s.PULSE_CLUSTER_REPLICAS,
     leaseMs: s.PULSE_CLUSTER_LEASE_SECONDS * 1000,
     retentionMs: parseDuration(s.PULSE_RETENTION) as number,
+    security,
   };
 }

@@ -175,6 +175,28 @@ export class PulseEnvironment {
   })
   PULSE_NATS_SERVERS: string = '';
 
+  /** A NATS credentials file (user JWT and nkey seed, as `nsc` writes it). */
+  @IsString()
+  PULSE_NATS_CREDS_FILE: string = '';
+
+  /** User and password for NATS (instead of a credentials file); never logged. */
+  @IsString()
+  PULSE_NATS_USER: string = '';
+
+  @IsString()
+  PULSE_NATS_PASSWORD: string = '';
+
+  /** Any of the three requires TLS to NATS: the CA that signed the servers' certificates... */
+  @IsString()
+  PULSE_NATS_TLS_CA_FILE: string = '';
+
+  /** ...and this node's certificate and key, for servers that verify clients. */
+  @IsString()
+  PULSE_NATS_TLS_CERT_FILE: string = '';
+
+  @IsString()
+  PULSE_NATS_TLS_KEY_FILE: string = '';
+
   /** Empty: the host name (letters, digits, - and _ kept). Part of NATS subjects and keys. */
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{0,64}$/, {

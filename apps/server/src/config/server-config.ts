@@ -1,6 +1,7 @@
 import type { TlsFiles } from '../transport/tls-credentials';
 import type { Durability } from '@app/persistence';
 import type { LogLevelSetting } from './pulse-environment';
+import type { NatsSecurity } from './nats-security';
 
 /** The one typed configuration object of the server, built from PulseEnvironment. */
 export interface ServerConfig {
@@ -62,6 +63,8 @@ export interface ClusterConfig {
   leaseMs: number;
   /** PULSE_RETENTION: also how long the JetStream streams keep messages (0: for ever). */
   retentionMs: number;
+  /** Credentials and TLS for the NATS connection (PULSE_NATS_CREDS_FILE, ..._USER, ..._TLS_*). */
+  security: NatsSecurity;
 }
 
 export const SERVER_CONFIG = Symbol('SERVER_CONFIG');

@@ -30,7 +30,7 @@ describe('endWithLinger', () => {
     return [client, server];
   }
 
-  const lingerTimers = (spy: jest.SpyInstance) =>
+  const lingerTimers = (spy: jest.SpiedFunction<typeof setTimeout>) =>
     spy.mock.calls.filter((call) => call[1] === LINGER_MS).length;
 
   it('lingers, reading and dropping, while the client may still send', async () => {

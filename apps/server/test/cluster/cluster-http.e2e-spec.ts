@@ -233,4 +233,39 @@ describeCluster('alert notifications from a cluster (3 nats-servers, 2 Pulse nod
       await stopTrickle();
     }
   }, 120_000);
+
+  it('stays ready on every node while a node joins and partitions move to it', async () => {
+    const before = [...cluster.running];
+    const answers: string[] = [];
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        for (const index of before) {
+          const response = await fetch(
+            `http://127.0.0.1:${cluster.nodes[index]!.httpPort}/readyz`,
+          ).catch((error: Error) => ({ status: 0, text: () => error.message }));
+          answers.push(`node ${index}: ${response.status} ${await response.text()}`.trim());
+        }
+        await sleep(50);
+      }
+    })();
+    try {
+      const joined = await cluster.add();
+      const nodeIds = cluster.running.map((i) => cluster.nodeId(i));
+      const moved = Array.from({ length: PARTITIONS }, (_, p) => p).filter(
+        (p) => preferredOwner(p, nodeIds) === cluster.nodeId(joined),
+      );
+      expect(moved.length).toBeGreaterThan(0);
+      expect(
+        await eventually(() => moved.every((p) => cluster.saysItOwns(joined, p)), 15_000, 100),
+      ).toBe(true);
+      await sleep(2 * LEASE_MS); // the old owners' next ticks, which read the new owner
+    } finally {
+      polling = false;
+      await poll;
+      await cluster.nodes[cluster.nodes.length - 1]?.stop(20_000);
+    }
+    expect(answers.length).toBeGreaterThan(20);
+    expect(answers.filter((answer) => !answer.endsWith('200 ready'))).toEqual([]);
+  }, 60_000);
 });

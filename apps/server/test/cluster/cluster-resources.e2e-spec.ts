@@ -40,6 +40,7 @@ describeWithNats('cluster resources (3 nats-servers)', () => {
     replicas: 1,
     leaseMs: 5000,
     retentionMs,
+    security: {},
   });
   const maxAgeMs = async () =>
     (await (await jetstreamManager(nc)).streams.info(VALUES_STREAM)).config.max_age / 1e6;

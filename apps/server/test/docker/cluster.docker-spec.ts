@@ -25,6 +25,23 @@ describe('the cluster stack (docker-compose.cluster.yml)', () => {
     await cluster.compose('down', '-v');
   }, 60_000);
 
+  it('runs the NATS servers and the nodes hardened: read-only root, no capabilities, no-new-privileges', async () => {
+    for (const service of ['nats-1', 'nats-2', 'nats-3', ...NODES]) {
+      const state = await cluster.inspect(await cluster.container(service));
+      expect({
+        service,
+        readOnlyRoot: state.HostConfig.ReadonlyRootfs,
+        capDrop: state.HostConfig.CapDrop,
+        securityOpt: state.HostConfig.SecurityOpt,
+      }).toEqual({
+        service,
+        readOnlyRoot: true,
+        capDrop: ['ALL'],
+        securityOpt: ['no-new-privileges:true'],
+      });
+    }
+  });
+
   it('answers on every node: a LOG on one node is read on the others', async () => {
     const id = `docker.cross.${nonce}`;
     expect(await cluster.netcat('pulse-1', [`LOG ${id} 7`, `LOG ${id} 8`])).toBe(

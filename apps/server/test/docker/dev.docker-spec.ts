@@ -41,6 +41,14 @@ describe('the dev target (docker-compose.dev.yml, nest start --watch)', () => {
     expect([...uids]).toEqual(['1000']);
   });
 
+  it('serves the dashboard at / (built into the dev image; the watch build keeps it)', async () => {
+    const page = await dev.shell(
+      'server',
+      'node -e "fetch(\'http://127.0.0.1:7071/\').then(async r => console.log(r.status, await r.text()))"',
+    );
+    expect(page.stdout).toMatch(/^200 <!doctype html>[\s\S]*<title>Pulse/i);
+  });
+
   it('restarts the server with the new code when a source file changes', async () => {
     const marker = `dev-edit-${process.pid}-${Date.now()}`;
     await appendFile(

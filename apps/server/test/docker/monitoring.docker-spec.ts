@@ -160,7 +160,7 @@ describe('the monitoring overlay (docker-compose.monitoring.yml)', () => {
     expect(Object.keys(shipped).filter((name) => names.includes(name))).toEqual([]);
   });
 
-  it('runs Prometheus and Alertmanager as nobody with their data on volumes and the shipped configs valid', async () => {
+  it('runs Prometheus and Alertmanager as nobody, hardened, with their data on volumes and the shipped configs valid', async () => {
     for (const [service, volume, destination] of [
       ['prometheus', 'prometheus-data', '/prometheus'],
       ['alertmanager', 'alertmanager-data', '/alertmanager'],
@@ -168,6 +168,15 @@ describe('the monitoring overlay (docker-compose.monitoring.yml)', () => {
       const state = await stack.inspect(await stack.container(service));
       expect(state.Config.User).toBe('nobody');
       expect(state.HostConfig.RestartPolicy.Name).toBe('unless-stopped');
+      expect({
+        readOnlyRoot: state.HostConfig.ReadonlyRootfs,
+        capDrop: state.HostConfig.CapDrop,
+        securityOpt: state.HostConfig.SecurityOpt,
+      }).toEqual({
+        readOnlyRoot: true,
+        capDrop: ['ALL'],
+        securityOpt: ['no-new-privileges:true'],
+      });
       expect(state.Mounts).toContainEqual(
         expect.objectContaining({
           Type: 'volume',

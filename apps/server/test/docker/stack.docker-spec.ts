@@ -196,7 +196,7 @@ describe('the compose stack (docker-compose.yml, runtime images)', () => {
     expect(await request(`QUERY ${persisted} MAX 0`)).toBe(seriesReply(200));
     const logs = await stack.logs('server');
     expect(logs).toMatch(/opened storage in \/data: \d+ metrics, 1 blocks/);
-    expect(logs).toContain(`loaded ${savedRules} alert rules from /data/alerts/rules.json`);
+    expect(logs).toContain(`loaded ${savedRules} alert rules from /data/alerts/rules.log`);
     expect(logs).toContain(`checking ${savedRules} alert rules every 60 s`);
   });
 

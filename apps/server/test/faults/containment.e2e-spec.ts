@@ -107,7 +107,7 @@ describe('containment in the data directory', () => {
     const data = await listTree(dataDir);
     expect(data.filter((path) => !DATA_DIR_ENTRY.test(path))).toEqual([]);
     expect(data).toEqual(
-      expect.arrayContaining(['wal/', 'blocks/', 'alerts/', 'alerts/rules.json']),
+      expect.arrayContaining(['wal/', 'blocks/', 'alerts/', 'alerts/rules.log']),
     );
     expect(data.filter((path) => path.endsWith('.blk')).length).toBeGreaterThan(0);
   }, 60000);

@@ -1,11 +1,12 @@
 /**
  * Damaged data files at start-up: a torn or truncated WAL tail, a WAL record failing its
  * checksum, blocks with a bad index, cut in half or empty, a leftover temporary block, a chunk
- * failing its checksum, and a truncated alert rules file. The server starts, serves everything it
+ * failing its checksum, and a torn alert rules log. The server starts, serves everything it
  * can still read, and logs what it dropped.
  */
 import { open, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { activeRules } from '../support/active-rules';
 import { LineClient } from '../support/line-client';
 import { REPLY } from '../support/replies';
 import { freshDataDir, PulseServer } from '../support/spawn-server';
@@ -231,7 +232,7 @@ describe('damaged data files at start-up', () => {
   );
 
   it(
-    'starts with a truncated alert rules file, logs it, and serves',
+    'starts with a torn alert rules log, cuts and logs the torn record, keeps the others, and serves',
     logged(async () => {
       const dataDir = await freshDataDir();
       const first = await start(dataDir);
@@ -249,9 +250,11 @@ describe('damaged data files at start-up', () => {
         REPLY.alertRegistered,
       ]);
       expect((await first.stop()).code).toBe(0);
-      const rulesPath = join(dataDir, 'alerts', 'rules.json');
+      // The three rules were one append: cut its last record in half, as a crash would have.
+      const rulesPath = join(dataDir, 'alerts', 'rules.log');
       const text = await readFile(rulesPath, 'utf8');
-      await writeFile(rulesPath, text.slice(0, Math.floor(text.length / 2)));
+      const lastStart = text.lastIndexOf('\n', text.length - 2) + 1;
+      await writeFile(rulesPath, text.slice(0, lastStart + (text.length - lastStart) / 2));
 
       const second = pool.track(PulseServer.spawn({ dataDir, env: ENV }));
       await second.waitForOutput(/listening on [^\s:]+:(\d+)|exited/, 15000).catch(() => undefined);
@@ -261,9 +264,13 @@ describe('damaged data files at start-up', () => {
         exited: false,
       });
       second.port = Number(ready![1]);
-      expect(second.output).toMatch(/rules\.json/);
+      expect(second.output).toMatch(/cut \d+ torn bytes off \S*rules\.log at offset/);
+      expect((await activeRules(second)).map((rule) => rule.rule)).toEqual([
+        'rules MAX 60 5',
+        'rules MIN 60 5',
+      ]);
       expect(
-        await ask(second, ['QUERY rules MIN 0', 'LOG rules 2', 'NEW-ALERT rules MAX 60 5']),
+        await ask(second, ['QUERY rules MIN 0', 'LOG rules 2', 'NEW-ALERT rules AVG 60 5']),
       ).toEqual([listing([1]), REPLY.inserted, REPLY.alertRegistered]);
     }),
     30000,

@@ -5,15 +5,14 @@
  * there, no value appears that was not sent, and counts, minimum and maximum agree with what the
  * clients saw acknowledged.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LineClient } from '../support/line-client';
 import type { LoadOutcome } from '../support/log-load';
 import { parseResults, REPLY } from '../support/replies';
 import { freshDataDir, PulseServer } from '../support/spawn-server';
 import { useServerPool } from '../support/server-pool';
 import { auditStored, nextBase, tally } from './crash-audit';
-import { ClientLedger, MixedLoad, ruleKey, type RuleTuple } from './mixed-load';
+import { activeRules } from '../support/active-rules';
+import { ClientLedger, MixedLoad } from './mixed-load';
 import { SeededRandom } from './seeded-random';
 import { sleep, within } from '../support/timing';
 
@@ -39,15 +38,9 @@ function envFor(round: number): Record<string, string> {
   };
 }
 
-async function readRules(dataDir: string): Promise<Set<string>> {
-  let text: string;
-  try {
-    text = await readFile(join(dataDir, 'alerts', 'rules.json'), 'utf8');
-  } catch {
-    return new Set();
-  }
-  const parsed = JSON.parse(text) as { rules: RuleTuple[] };
-  return new Set(parsed.rules.map(ruleKey));
+/** The rules the restarted server recovered, by ruleKey. */
+async function readRules(server: PulseServer): Promise<Set<string>> {
+  return new Set((await activeRules(server)).map((listed) => listed.rule));
 }
 
 const minMax = (values: readonly number[]) => {
@@ -113,7 +106,7 @@ describe('crashes and shutdown', () => {
     }
     problems.push(...(await auditMetric(client, BULK, bulk, listBulk)));
     client.destroy();
-    const rules = await readRules(server.dataDir);
+    const rules = await readRules(server);
     for (const key of ledger.rulesAcked) if (!rules.has(key)) problems.push(`rule lost: ${key}`);
     for (const key of rules)
       if (!ledger.rulesSent.has(key)) problems.push(`rule never sent: ${key}`);

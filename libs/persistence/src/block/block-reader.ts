@@ -106,7 +106,8 @@ function chunkEnd(table: ChunkTable, c: number, layout: BlockLayout): number {
 
 /**
  * Reads the raw values of chunks first..last-1 of `table` (consecutive in one block file, so one
- * read) and checks each chunk's checksum. Returns aligned arrays per chunk.
+ * read) and checks each chunk's checksum. Returns aligned arrays per chunk. `inline`: the read is
+ * made on the calling thread (StorageFile.readSync).
  */
 export async function readChunks(
   handle: StorageFile,
@@ -114,13 +115,16 @@ export async function readChunks(
   first: number,
   last: number,
   layout: BlockLayout,
+  inline = false,
 ): Promise<{ stamps: Float64Array; values: Float64Array }[]> {
   const start = table.location[first];
   const end =
     layout.version === 1
       ? table.location[last - 1] + paddedChunkBytes(table.count[last - 1])
       : chunkEnd(table, last - 1, layout);
-  const buf = await readAt(handle, start, end - start);
+  const buf = inline
+    ? readAtSync(handle, start, end - start)
+    : await readAt(handle, start, end - start);
   const out: { stamps: Float64Array; values: Float64Array }[] = [];
   for (let c = first; c < last; c++) {
     const count = table.count[c];
@@ -157,6 +161,18 @@ function decodeVersion2(
     throw new CorruptBlockError(`chunk at offset ${offset} cannot be decoded: ${error.message}`);
   }
   return { stamps, values };
+}
+
+/** readAt on the calling thread. */
+function readAtSync(handle: StorageFile, position: number, length: number): Buffer {
+  const buf = Buffer.from(new ArrayBuffer(length));
+  for (let done = 0; done < length;) {
+    const bytesRead = handle.readSync(buf, done, length - done, position + done);
+    if (bytesRead === 0)
+      throw new CorruptBlockError(`unexpected end of file at ${position + done}`);
+    done += bytesRead;
+  }
+  return buf;
 }
 
 /** Reads exactly `length` bytes at `position` into a fresh, 8-aligned buffer. */

@@ -130,6 +130,22 @@ describe('compaction plan', () => {
     expect(planCompaction([kept], ctx(retention))).toBeUndefined();
   });
 
+  it('rewrites a block straddling the cutoff only once a fortieth of the retention has gone out', () => {
+    const retention = new RetentionPolicy(40 * DAY); // slack: one day
+    const cutoff = NOW - 40 * DAY;
+    const straddling = (expired: number) => block(cutoff - expired, cutoff + 2 * DAY);
+    for (const early of [10 * 60_000, 23 * HOUR]) {
+      const job = planCompaction([straddling(early)], ctx(retention));
+      expect(job?.reason).not.toBe('values out of retention');
+    }
+    expect(planCompaction([straddling(DAY)], ctx(retention))?.reason).toBe(
+      'values out of retention',
+    );
+    // A block whose values have all gone out goes at once, however few they are.
+    const expired = block(cutoff - 10 * 60_000, cutoff - 60_000);
+    expect(planCompaction([expired], ctx(retention))?.reason).toBe('values out of retention');
+  });
+
   it('drops the block with the oldest data while blocks hold more than PULSE_RETENTION_BYTES', () => {
     const retention = new RetentionPolicy(0, 15_000);
     const a = block(NOW - 5 * DAY, NOW - 4 * DAY, 5000);

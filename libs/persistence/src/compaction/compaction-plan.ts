@@ -8,7 +8,8 @@ import type { RetentionPolicy } from '../retention/retention-policy';
  * Rules, first match wins, one job at a time:
  * 1. size: block files above PULSE_RETENTION_BYTES in all: the block with the oldest data goes.
  * 2. retention: a block holding clients' values older than the cutoff is rewritten without them
- *    (so they leave the disk within one cycle); a block left with nothing but expired entries goes.
+ *    once all of its values or a fortieth of the retention's worth have gone out (queries never
+ *    select them meanwhile); a block left with nothing but expired entries goes.
  * 3. split: a flush block that crosses a window of the largest span is cut along those windows.
  * 4. merge: the blocks inside a window that has ended are merged into one, largest span first.
  * 5. tiers: recent neighbouring blocks (in no ended window) of similar size are merged four at a
@@ -58,6 +59,8 @@ const HOUR = 3_600_000;
 const SPANS = [2 * HOUR, 12 * HOUR, 72 * HOUR, 432 * HOUR];
 const MAX_SPAN = 31 * 24 * HOUR;
 export const TIER_SIZE = 4;
+/** Expired values may stay on disk up to retention / this past the cutoff (see byRetention). */
+export const RETENTION_SLACK_PARTS = 40;
 /** Recent blocks beyond which neighbours of any sizes are merged (see byTier). */
 export const MAX_RECENT = 24;
 
@@ -111,11 +114,14 @@ function byRetention(blocks: readonly BlockInfo[], ctx: PlanContext): Compaction
   const cutoff = ctx.retention.cutoff(ctx.now);
   const forget = ctx.retention.forgetBefore(ctx.now);
   const largest = ctx.spans[ctx.spans.length - 1];
+  // The block that straddles the cutoff would otherwise be rewritten every cycle to drop ten
+  // minutes of values: hundreds of rewrites of the same data over its window's life.
+  const slack = ctx.retention.retentionMs / RETENTION_SLACK_PARTS;
   for (const b of blocks) {
     if (b.values === 0 && b.lastEntryStamp < forget) {
       return { kind: 'delete', inputs: [b.seq], reason: 'only forgotten metrics' };
     }
-    if (b.minClientStamp < cutoff) {
+    if (b.minClientStamp < cutoff && (b.maxStamp < cutoff || cutoff - b.minClientStamp >= slack)) {
       const windows = windowsTouched(b.minStamp, b.maxStamp, largest);
       return { kind: 'rewrite', inputs: [b.seq], windows, reason: 'values out of retention' };
     }

@@ -1,4 +1,4 @@
-import { constants, writeSync } from 'node:fs';
+import { constants, readSync, writeSync } from 'node:fs';
 import {
   FileHandle,
   mkdir,
@@ -22,6 +22,8 @@ const FLAGS: Record<OpenMode, number> = {
   create: O_WRONLY | O_CREAT | O_TRUNC,
   'create-dsync': O_WRONLY | O_CREAT | O_TRUNC | O_DSYNC,
   append: O_WRONLY | O_CREAT | O_APPEND,
+  update: O_WRONLY | O_CREAT,
+  'update-dsync': O_WRONLY | O_CREAT | O_DSYNC,
 };
 
 /** Zeros for zeroFill, allocated once at the largest size asked for. */
@@ -35,6 +37,10 @@ class NodeStorageFile implements StorageFile {
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     return (await this.handle.read(buffer, offset, length, position)).bytesRead;
+  }
+
+  readSync(buffer: Buffer, offset: number, length: number, position: number): number {
+    return readSync(this.handle.fd, buffer, offset, length, position);
   }
 
   async write(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {

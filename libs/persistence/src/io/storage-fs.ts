@@ -28,6 +28,12 @@ export interface StorageFile {
   /** The path it was opened with (for messages). */
   readonly path: string;
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  /**
+   * The same on the calling thread: blocks the event loop for the read (for a page in the OS's
+   * cache, a few microseconds; a thread-pool read costs 10-50 on this machine, most of it
+   * hand-offs), so only for callers that bound their run on the loop (the alert check).
+   */
+  readSync(buffer: Buffer, offset: number, length: number, position: number): number;
   /** Writes part or all of the range; returns the bytes written (0 on a full disk, never throws for it). */
   write(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
   /** The same on the calling thread: blocks the event loop, saves the thread-pool hand-offs. */
@@ -52,7 +58,11 @@ export type OpenMode =
   /** write, created or truncated, every write on stable storage before it returns (O_DSYNC) */
   | 'create-dsync'
   /** append, created if missing */
-  | 'append';
+  | 'append'
+  /** write at any position, created if missing, never truncated */
+  | 'update'
+  /** the same, every write on stable storage before it returns (O_DSYNC) */
+  | 'update-dsync';
 
 export interface StorageFs {
   open(path: string, mode: OpenMode): Promise<StorageFile>;

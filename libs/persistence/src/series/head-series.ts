@@ -1,4 +1,5 @@
 import { CHUNK_VALUES, ChunkTable } from './chunk-table';
+import { ChunkSegments } from './chunk-segments';
 import { RunningSummary } from './running-summary';
 
 /**
@@ -23,6 +24,11 @@ export class HeadSeries {
   readonly open = new RunningSummary();
   /** Index of the first value of the open (not yet summarised) chunk. */
   openStart = 0;
+  /**
+   * Segment summaries of closed chunks (by chunk row), built the first time a query window cuts
+   * through the chunk: a closed chunk's values never change. Absent on heads never queried so.
+   */
+  private segments: ChunkSegments[] | undefined;
 
   append(stamp: number, value: number): void {
     // A chunk closes at CHUNK_VALUES values, or before its stamps would span more than a u32 of
@@ -33,6 +39,19 @@ export class HeadSeries {
     this.length++;
     this.open.add(stamp, value);
     if (this.open.count === CHUNK_VALUES) this.closeChunk();
+  }
+
+  /** The segment summaries of closed chunk `row` (chunk-segments.ts), built on first use. */
+  segmentsOf(row: number): ChunkSegments {
+    this.segments ??= [];
+    let segments = this.segments[row];
+    if (!segments) {
+      const first = this.chunks.location[row];
+      const end = first + this.chunks.count[row];
+      segments = new ChunkSegments(this.stamps, this.values, first, end);
+      this.segments[row] = segments;
+    }
+    return segments;
   }
 
   lastStamp(): number {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { writeBlock } from '../block/block-writer';
 import { FaultyFs } from '../testing/faulty-fs';
 import { CHUNK_VALUES } from './chunk-table';
+import { SEGMENT_VALUES } from './chunk-segments';
+import { cachedBytes } from './decoded-chunk-cache';
 import { Series } from './series';
 import { SeriesScanner } from './series-scanner';
 import { SeriesStore } from './series-store';
@@ -31,6 +33,8 @@ class Recorder implements SeriesVisitor {
     return this.values.length + this.summaries.reduce((n, s) => n + s.count, 0);
   }
 }
+
+const range = (from: number, end: number) => Array.from({ length: end - from }, (_, i) => from + i);
 
 describe('SeriesScanner', () => {
   let dir: string;
@@ -108,7 +112,7 @@ describe('SeriesScanner', () => {
     }
   });
 
-  it('takes summaries for chunks and whole block runs inside the range, raw values elsewhere', async () => {
+  it('takes summaries for chunks, segments of cut chunks and whole block runs inside the range', async () => {
     const series = log('m', 0, CHUNK_VALUES * 4);
     await flush();
     const whole = await scan(series, -Infinity, Infinity, true);
@@ -116,13 +120,50 @@ describe('SeriesScanner', () => {
       { min: 0, max: CHUNK_VALUES * 4 - 1, count: CHUNK_VALUES * 4 },
     ]);
     expect(whole.values).toEqual([]);
-    // Cut inside the second chunk: its part and the cut end are read, the third chunk summarised.
-    const cut = await scan(series, CHUNK_VALUES + 5, CHUNK_VALUES * 3 + 1, true);
-    expect(cut.counted).toBe(CHUNK_VALUES * 2 - 3);
-    expect(cut.summaries).toEqual([
-      { min: CHUNK_VALUES * 2, max: CHUNK_VALUES * 3 - 1, count: CHUNK_VALUES },
+    // Cut inside the second chunk: the part of its first segment in range is read, its other
+    // segments and the third chunk are summarised, and the fourth chunk is read up to `to`.
+    const [from, to] = [CHUNK_VALUES + 5, CHUNK_VALUES * 3 + 1];
+    const cut = await scan(series, from, to, true);
+    expect(cut.counted).toBe(to - from + 1);
+    expect(cut.values).toEqual([...range(from, CHUNK_VALUES + SEGMENT_VALUES), to - 1, to]);
+    const segments = CHUNK_VALUES / SEGMENT_VALUES - 1;
+    expect(cut.summaries).toHaveLength(segments + 1);
+    expect(cut.summaries[0]).toEqual({
+      min: CHUNK_VALUES + SEGMENT_VALUES,
+      max: CHUNK_VALUES + 2 * SEGMENT_VALUES - 1,
+      count: SEGMENT_VALUES,
+    });
+    expect(cut.summaries[segments]).toEqual({
+      min: CHUNK_VALUES * 2,
+      max: CHUNK_VALUES * 3 - 1,
+      count: CHUNK_VALUES,
+    });
+  });
+
+  it('summarises the segments of a cut head chunk, and of its open chunk none', async () => {
+    const series = log('m', 0, CHUNK_VALUES + 40);
+    const cut = await scan(series, 3, CHUNK_VALUES + 40, true);
+    expect(cut.counted).toBe(CHUNK_VALUES + 37);
+    // The first segment's part in range and the open chunk's 40 values are read.
+    expect(cut.values).toEqual([
+      ...range(3, SEGMENT_VALUES),
+      ...range(CHUNK_VALUES, CHUNK_VALUES + 40),
     ]);
-    expect(cut.values[0]).toBe(CHUNK_VALUES + 5);
+    expect(cut.summaries).toHaveLength(CHUNK_VALUES / SEGMENT_VALUES - 1);
+  });
+
+  it('keeps the chunks it decoded: scanning them again reads nothing', async () => {
+    const series = log('m', 0, CHUNK_VALUES * 3);
+    await flush();
+    const first = await scan(series, 10, CHUNK_VALUES * 3 - 10, true);
+    fs.inject({ kind: 'read', path: '.blk', errno: 'EIO' });
+    const again = await scan(series, 10, CHUNK_VALUES * 3 - 10, true);
+    expect(again).toEqual(first);
+    expect(store.decodedChunks.size).toBe(2 * cachedBytes(CHUNK_VALUES)); // the two cut chunks
+    // Values one by one (QUERY secs 0) go around the cache, so the read fails.
+    const one = new Recorder();
+    Object.assign(one, { valuesOnly: true });
+    await expect(new SeriesScanner(store, 0, 100, one).scan(series)).rejects.toThrow(/EIO/);
   });
 
   it('does not see values applied after the scan started', async () => {

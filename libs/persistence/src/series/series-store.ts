@@ -1,5 +1,6 @@
 import type { StorageFile } from '../io/storage-fs';
 import { ChunkTable } from './chunk-table';
+import { DecodedChunkCache } from './decoded-chunk-cache';
 import { HeadSeries } from './head-series';
 import { RunningSummary } from './running-summary';
 import { Series } from './series';
@@ -8,6 +9,7 @@ import type { BlockRun, FlushEntry } from '../block/block-run';
 import { detachedString } from '../detached-string';
 import type { BlockInfo } from '../compaction/compaction-plan';
 import { retentionAppliesTo } from '../retention/retention-policy';
+import { DEFAULT_QUERY_CACHE_BYTES } from '../storage-options';
 
 /** Runs of at least this many chunks get a summary of their own (see blockRunSummaries). */
 export const RUN_SUMMARY_CHUNKS = 2;
@@ -69,6 +71,12 @@ export class SeriesStore {
   /** Series whose live head holds values (each listed once). */
   private dirty: Series[] = [];
   headValues = 0;
+  /** Block chunks queries decoded lately, kept with their segment summaries. */
+  readonly decodedChunks: DecodedChunkCache;
+
+  constructor(queryCacheBytes = DEFAULT_QUERY_CACHE_BYTES) {
+    this.decodedChunks = new DecodedChunkCache(queryCacheBytes);
+  }
 
   get(id: string): Series | undefined {
     return this.byId.get(id);
@@ -203,6 +211,7 @@ export class SeriesStore {
       this.blockRunSummaries[slot] = EMPTY_TABLE;
       this.closed.add(slot);
     }
+    this.decodedChunks.dropBlocks(slots);
     await Promise.allSettled(slots.map((slot) => this.blockFiles[slot].close()));
   }
 
@@ -288,6 +297,7 @@ export class SeriesStore {
     this.blockLayouts.length = 0;
     this.blockInfos.length = 0;
     this.retired.length = 0;
+    this.decodedChunks.clear();
     const results = await Promise.allSettled(files.map((f) => f.close()));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {

@@ -3,6 +3,11 @@
  * accepted is not read at all: that is what keeps a coarse query over millions of values cheap.
  */
 export interface SeriesVisitor {
+  /**
+   * True when no summary will ever be accepted (QUERY with secs 0: every value on its own): the
+   * scanner then hands over whole chunks and builds no segment summaries for them.
+   */
+  readonly valuesOnly?: boolean;
   /** Whether one summary can stand for the chunk's values (stamped in [minStamp, maxStamp]). */
   acceptsSummary(minStamp: number, maxStamp: number, min: number, max: number): boolean;
   addSummary(

@@ -127,6 +127,11 @@ class FaultyFile implements StorageFile {
     return this.fs.call('read', this.path, () => this.file.read(buffer, offset, length, position));
   }
 
+  readSync(buffer: Buffer, offset: number, length: number, position: number): number {
+    const run = () => this.file.readSync(buffer, offset, length, position);
+    return this.fs.callSync('read', this.path, run);
+  }
+
   write(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     const run = () => this.file.write(buffer, offset, length, position);
     return this.fs.call('write', this.path, run, 0);

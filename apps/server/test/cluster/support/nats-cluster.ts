@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { describeExit, type ExitInfo } from '../../support/spawn-server';
 import { freePorts } from '../../support/free-ports';
 import { sleep, within } from '../../support/timing';
@@ -28,6 +28,10 @@ const REQUEST_TIMEOUT_MS = 2000;
 export interface NatsClusterOptions {
   /** Number of servers, 3 by default. JetStream replicas go up to this number. */
   size?: number;
+  /** More top-level lines for every server's config: `tls { ... }`, `authorization { ... }`. */
+  configLines?: string[];
+  /** What the harness's own probe connections need to get in (TLS, credentials). */
+  clientOptions?: Partial<ConnectionOptions>;
 }
 
 /**
@@ -137,6 +141,7 @@ export class NatsCluster {
     /** The temporary directory holding the config files and stores; removed by stop(). */
     readonly dir: string,
     private readonly nodes: NatsNode[],
+    private readonly clientOptions: Partial<ConnectionOptions>,
   ) {
     this.urls = nodes.map((node) => node.url);
     NatsCluster.running.add(this);
@@ -154,7 +159,7 @@ export class NatsCluster {
     const size = options.size ?? 3;
     if (!Number.isInteger(size) || size < 1) throw new Error(`NatsCluster: bad size ${size}`);
     for (let attempt = 1; ; attempt += 1) {
-      const cluster = await NatsCluster.launch(size);
+      const cluster = await NatsCluster.launch(size, options);
       try {
         await cluster.waitUntilUsable(Date.now() + READY_TIMEOUT_MS);
         return cluster;
@@ -225,7 +230,7 @@ export class NatsCluster {
     return this.nodes.map((node) => node.tail()).join('\n');
   }
 
-  private static async launch(size: number): Promise<NatsCluster> {
+  private static async launch(size: number, options: NatsClusterOptions): Promise<NatsCluster> {
     const dir = await mkdtemp(join(tmpdir(), 'pulse-nats-'));
     const ports = await freePorts(size * 2);
     const nodes = Array.from(
@@ -236,9 +241,10 @@ export class NatsCluster {
       const storeDir = join(dir, node.name);
       await mkdir(storeDir);
       const routes = nodes.filter((other) => other !== node).map((other) => other.routeUrl);
-      await writeFile(node.configPath, serverConfig(node, storeDir, routes));
+      const lines = [...serverConfig(node, storeDir, routes), ...(options.configLines ?? [])];
+      await writeFile(node.configPath, `${lines.join('\n')}\n`);
     }
-    const cluster = new NatsCluster(dir, nodes);
+    const cluster = new NatsCluster(dir, nodes, options.clientOptions ?? {});
     for (const node of nodes) node.spawn();
     return cluster;
   }
@@ -258,7 +264,7 @@ export class NatsCluster {
   private async probeReplicatedStream(): Promise<void> {
     const connections: NatsConnection[] = [];
     try {
-      for (const url of this.urls) connections.push(await connectOnce(url));
+      for (const url of this.urls) connections.push(await connectOnce(url, this.clientOptions));
       const jsm = await jetstreamManager(connections[0], { timeout: REQUEST_TIMEOUT_MS });
       const name = 'PULSE_HARNESS_PROBE';
       await jsm.streams.add({ name, subjects: [`${name}.>`], num_replicas: this.size });
@@ -274,7 +280,7 @@ export class NatsCluster {
 
   /** A JetStream account-info request through `node` alone. */
   private async probeAccount(node: NatsNode): Promise<void> {
-    const nc = await connectOnce(node.url);
+    const nc = await connectOnce(node.url, this.clientOptions);
     try {
       const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS, checkAPI: false });
       await jsm.getAccountInfo();
@@ -285,29 +291,35 @@ export class NatsCluster {
 }
 
 /** nats-server's config: the command-line flags cannot set the JetStream limits. */
-function serverConfig(node: NatsNode, storeDir: string, routes: string[]): string {
+function serverConfig(node: NatsNode, storeDir: string, routes: string[]): string[] {
   const q = (text: string) => JSON.stringify(text);
   return [
     `server_name: ${q(node.name)}`,
     `listen: ${q(`${HOST}:${node.clientPort}`)}`,
     // Small limits: the default reserves a share of the machine's memory and disk per server.
     `jetstream { store_dir: ${q(storeDir)}, max_mem: 256M, max_file: 1G }`,
-    `cluster {`,
-    `  name: ${q(CLUSTER_NAME)}`,
-    `  listen: ${q(`${HOST}:${node.clusterPort}`)}`,
-    `  routes: [${routes.map(q).join(', ')}]`,
-    `}`,
-    '',
-  ].join('\n');
+    // One server runs standalone, as a user's single nats-server would (and nats-server
+    // refuses a JetStream cluster without routes once accounts or users are configured).
+    ...(routes.length === 0
+      ? []
+      : [
+          `cluster {`,
+          `  name: ${q(CLUSTER_NAME)}`,
+          `  listen: ${q(`${HOST}:${node.clusterPort}`)}`,
+          `  routes: [${routes.map(q).join(', ')}]`,
+          `}`,
+        ]),
+  ];
 }
 
 /** A connection to one server that neither reconnects nor learns the others (a probe). */
-function connectOnce(url: string): Promise<NatsConnection> {
+function connectOnce(url: string, options: Partial<ConnectionOptions>): Promise<NatsConnection> {
   return connect({
     servers: url,
     reconnect: false,
     ignoreClusterUpdates: true,
     timeout: REQUEST_TIMEOUT_MS,
+    ...options,
   });
 }
 

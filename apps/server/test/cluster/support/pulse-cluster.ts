@@ -86,6 +86,14 @@ export class PulseCluster {
     return node;
   }
 
+  /** Starts one more node (the next index) on a fresh data directory; resolves to its index. */
+  async add(): Promise<number> {
+    const index = this.nodes.length;
+    this.dataDirs.push(await freshDataDir());
+    this.nodes.push(await this.startNode(index));
+    return index;
+  }
+
   /** SIGTERM to every running node; resolves with their exits. */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((node) => node?.stop(20_000)));
