@@ -12,8 +12,10 @@ export class PendingBatch {
   /** The smallest stamp in the batch (stamps of different metrics may differ). */
   minStamp = Infinity;
   series: Series[] = [];
-  stamps = new Float64Array(1024);
-  values = new Float64Array(1024);
+  // Small at first, doubled as needed: with one LOG per commit (one connection per LOG), two
+  // 8 KB arrays per commit were most of the garbage that kept triggering full collections.
+  stamps = new Float64Array(16);
+  values = new Float64Array(16);
   private promise: Promise<void> | undefined;
   private settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
