@@ -15,7 +15,8 @@ import type { RetentionPolicy } from '../retention/retention-policy';
  * 5. tiers: recent neighbouring blocks (in no ended window) of similar size are merged four at a
  *    time, so a server that restarts or flushes often rewrites each value about log4(n) times.
  * Files stay within about retention / largest span, plus the windows of smaller spans inside the
- * current largest one, plus MAX_RECENT recent blocks.
+ * current largest one, plus MAX_RECENT recent blocks. Just over 200 lines: the rules share the
+ * window arithmetic at the end, and each is short.
  */
 
 /** What the planner knows of an installed block. */

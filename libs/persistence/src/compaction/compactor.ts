@@ -37,7 +37,9 @@ type CompactorState = 'idle' | 'running' | 'closed';
  * Keeps the blocks compact and within retention: after every flush, at start-up and every
  * `intervalMs`, it asks the planner for the next job, has the runner (a worker thread) write the
  * new blocks, swaps them in (SeriesStore.swapBlocks) and removes the old files. A failure is
- * logged and tried again after `retryMs`; the old blocks stay in place meanwhile.
+ * logged and tried again after `retryMs`; the old blocks stay in place meanwhile. Just over 200
+ * lines: the loop, its timer and retry, and the close that waits for the job under way share
+ * one state.
  */
 export class Compactor {
   private readonly logger = new Logger('Compaction');
