@@ -6,7 +6,12 @@
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { freshDataDir, PulseServer, removeDataDirs } from './support/spawn-server';
+import {
+  environmentWithoutPulse,
+  freshDataDir,
+  PulseServer,
+  removeDataDirs,
+} from './support/spawn-server';
 import { TestPki } from './support/test-pki';
 
 const HEALTHCHECK = join(process.cwd(), 'bin/pulse-healthcheck.js');
@@ -19,9 +24,7 @@ const itWithPki = unavailable ? it.skip : it;
 
 /** Runs the health check with `env` (no PULSE_* from this shell); its exit code and stderr. */
 function healthcheck(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('PULSE_')),
-  );
+  const inherited = environmentWithoutPulse();
   return new Promise((resolve) => {
     execFile(
       process.execPath,

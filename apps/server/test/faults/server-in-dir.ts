@@ -1,5 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SERVER_ENTRY, SERVER_NODE_ARGS, type ExitInfo } from '../support/spawn-server';
+import {
+  environmentWithoutPulse,
+  SERVER_ENTRY,
+  SERVER_NODE_ARGS,
+  type ExitInfo,
+} from '../support/spawn-server';
 
 const READY_LINE = /listening on [^\s:]+:(\d+)/;
 
@@ -31,9 +36,7 @@ export class ServerInDir {
     dataDir: string,
     env: Record<string, string> = {},
   ): Promise<ServerInDir> {
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !name.startsWith('PULSE_')),
-    );
+    const inherited = environmentWithoutPulse();
     const child = spawn(process.execPath, [...SERVER_NODE_ARGS, SERVER_ENTRY], {
       cwd,
       env: {

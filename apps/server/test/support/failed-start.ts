@@ -3,7 +3,7 @@
  * stderr, `pulse: ` followed by the setting or file and the cause, exit code 1, no stack trace.
  */
 import { spawn } from 'node:child_process';
-import { SERVER_ENTRY, SERVER_NODE_ARGS } from './spawn-server';
+import { environmentWithoutPulse, SERVER_ENTRY, SERVER_NODE_ARGS } from './spawn-server';
 
 const EXIT_TIMEOUT_MS = 8000;
 export interface FailedStart {
@@ -17,9 +17,7 @@ export function startExpectingFailure(
   env: Record<string, string>,
   uid?: number,
 ): Promise<FailedStart> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('PULSE_')),
-  );
+  const inherited = environmentWithoutPulse();
   const child = spawn(process.execPath, [...SERVER_NODE_ARGS, SERVER_ENTRY], {
     env: { ...inherited, PULSE_HOST: '127.0.0.1', PULSE_PORT: '0', PULSE_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

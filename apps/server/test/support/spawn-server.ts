@@ -48,11 +48,16 @@ export async function removeDataDirs(): Promise<void> {
   dataDirs.clear();
 }
 
-/** The environment the container gives the server, without any PULSE_* from the caller's shell. */
-function serverEnv(dataDir: string, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const inherited = Object.fromEntries(
+/** This process's environment without any PULSE_*: a test's server sees only what it is given. */
+export function environmentWithoutPulse(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('PULSE_')),
   );
+}
+
+/** The environment the container gives the server, without any PULSE_* from the caller's shell. */
+function serverEnv(dataDir: string, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const inherited = environmentWithoutPulse();
   return {
     ...inherited,
     PULSE_HOST: '127.0.0.1',
