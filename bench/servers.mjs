@@ -16,15 +16,21 @@ const TAIL_LINES = 40;
 
 const timeout = (s) => sleep(s * 1000, 'timeout', { ref: false });
 
-/** The Pulse server to run: `$PULSE_BENCH_SERVER` or the build; a .js/.mjs file runs with node. */
+/**
+ * The Pulse server to run: `$PULSE_BENCH_SERVER` or the build; a .js/.mjs file runs with node,
+ * with `$PULSE_BENCH_PULSE_NODE_ARGS` (space-separated) added to node's own flags: to profile
+ * Pulse in a row (`--cpu-prof --cpu-prof-dir=/tmp/prof`) without profiling the generator too, as
+ * NODE_OPTIONS would.
+ */
 export function pulseCommand(
   serverPath = process.env.PULSE_BENCH_SERVER || 'dist/apps/server/main.js',
 ) {
   const viaNode = /\.[cm]?js$/.test(serverPath);
+  const nodeArgs = (process.env.PULSE_BENCH_PULSE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return {
     serverPath,
     command: viaNode ? process.execPath : serverPath,
-    argv: viaNode ? ['--heap-growing-percent=50', path.resolve(ROOT, serverPath)] : [],
+    argv: viaNode ? ['--heap-growing-percent=50', ...nodeArgs, path.resolve(ROOT, serverPath)] : [],
   };
 }
 

@@ -7,6 +7,7 @@ import { FaultyFs } from '../testing/faulty-fs';
 import type { FlushEntry } from './block-run';
 import { CorruptBlockError, openBlock, readChunks } from './block-reader';
 import { writeBlock } from './block-writer';
+import { WholeBlockReads } from './whole-block-reads';
 import { versionOneBlock } from '../testing/version-one-block';
 
 /** A frozen head of `count` values v = base + i stamped 5000 + 2i. */
@@ -58,10 +59,15 @@ describe('block files (writer and reader)', () => {
       const [quiet] = await readChunks(block.handle, block.table, 3, 4, block.layout);
       expect(Array.from(quiet.values)).toEqual([100, 101, 102]);
       expect(Array.from(quiet.stamps)).toEqual([5000, 5002, 5004]);
-      // The same read made on the calling thread (the alert check's).
-      expect(await readChunks(block.handle, block.table, 0, 4, block.layout, true)).toEqual(
+      // The same read made on the calling thread from the whole block (the alert check's).
+      const whole = new WholeBlockReads();
+      const inline = (position: number, length: number) =>
+        whole.read(0, block.handle, block.layout, position, length);
+      expect(await readChunks(block.handle, block.table, 0, 4, block.layout, inline)).toEqual(
         await readChunks(block.handle, block.table, 0, 4, block.layout),
       );
+      expect(whole.heldBytes).toBe(block.layout.dataEnd);
+      whole.clear();
     } finally {
       await block.handle.close();
     }

@@ -104,10 +104,13 @@ function chunkEnd(table: ChunkTable, c: number, layout: BlockLayout): number {
   return c + 1 < table.length ? table.location[c + 1] : layout.dataEnd;
 }
 
+/** Reads `length` bytes at `position` of a block on the calling thread (see WholeBlockReads). */
+export type InlineBlockRead = (position: number, length: number) => Buffer;
+
 /**
  * Reads the raw values of chunks first..last-1 of `table` (consecutive in one block file, so one
- * read) and checks each chunk's checksum. Returns aligned arrays per chunk. `inline`: the read is
- * made on the calling thread (StorageFile.readSync).
+ * read) and checks each chunk's checksum. Returns aligned arrays per chunk. `inline`: the bytes
+ * come from it, on the calling thread, instead of a read on the thread pool.
  */
 export async function readChunks(
   handle: StorageFile,
@@ -115,16 +118,14 @@ export async function readChunks(
   first: number,
   last: number,
   layout: BlockLayout,
-  inline = false,
+  inline?: InlineBlockRead,
 ): Promise<{ stamps: Float64Array; values: Float64Array }[]> {
   const start = table.location[first];
   const end =
     layout.version === 1
       ? table.location[last - 1] + paddedChunkBytes(table.count[last - 1])
       : chunkEnd(table, last - 1, layout);
-  const buf = inline
-    ? readAtSync(handle, start, end - start)
-    : await readAt(handle, start, end - start);
+  const buf = inline ? inline(start, end - start) : await readAt(handle, start, end - start);
   const out: { stamps: Float64Array; values: Float64Array }[] = [];
   for (let c = first; c < last; c++) {
     const count = table.count[c];
@@ -137,8 +138,8 @@ export async function readChunks(
       out.push(decodeVersion2(bytes, count, table.location[c]));
       continue;
     }
-    const values = new Float64Array(buf.buffer, at, count);
-    const offsets = new Uint32Array(buf.buffer, at + count * 8, count);
+    const values = new Float64Array(buf.buffer, buf.byteOffset + at, count);
+    const offsets = new Uint32Array(buf.buffer, buf.byteOffset + at + count * 8, count);
     const stamps = new Float64Array(count);
     const base = table.minStamp[c];
     for (let i = 0; i < count; i++) stamps[i] = base + offsets[i];
@@ -164,7 +165,7 @@ function decodeVersion2(
 }
 
 /** readAt on the calling thread. */
-function readAtSync(handle: StorageFile, position: number, length: number): Buffer {
+export function readAtSync(handle: StorageFile, position: number, length: number): Buffer {
   const buf = Buffer.from(new ArrayBuffer(length));
   for (let done = 0; done < length;) {
     const bytesRead = handle.readSync(buf, done, length - done, position + done);

@@ -10,6 +10,7 @@ import { detachedString } from '../detached-string';
 import type { BlockInfo } from '../compaction/compaction-plan';
 import { retentionAppliesTo } from '../retention/retention-policy';
 import { DEFAULT_QUERY_CACHE_BYTES } from '../storage-options';
+import { WholeBlockReads } from '../block/whole-block-reads';
 
 /** Runs of at least this many chunks get a summary of their own (see blockRunSummaries). */
 export const RUN_SUMMARY_CHUNKS = 2;
@@ -73,6 +74,8 @@ export class SeriesStore {
   headValues = 0;
   /** Block chunks queries decoded lately, kept with their segment summaries. */
   readonly decodedChunks: DecodedChunkCache;
+  /** Recent blocks' bytes while alert checks read them (scans with inline reads). */
+  readonly wholeBlocks = new WholeBlockReads();
 
   constructor(queryCacheBytes = DEFAULT_QUERY_CACHE_BYTES) {
     this.decodedChunks = new DecodedChunkCache(queryCacheBytes);
@@ -212,6 +215,7 @@ export class SeriesStore {
       this.closed.add(slot);
     }
     this.decodedChunks.dropBlocks(slots);
+    this.wholeBlocks.dropBlocks(slots);
     await Promise.allSettled(slots.map((slot) => this.blockFiles[slot].close()));
   }
 
@@ -298,6 +302,7 @@ export class SeriesStore {
     this.blockInfos.length = 0;
     this.retired.length = 0;
     this.decodedChunks.clear();
+    this.wholeBlocks.clear();
     const results = await Promise.allSettled(files.map((f) => f.close()));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {
