@@ -8,6 +8,7 @@ import { sequencedName } from '../fs-util';
 import { retentionAppliesTo } from '../retention/retention-policy';
 import { WholeBlockReads } from '../block/whole-block-reads';
 import { BlockFileWriter } from './block-file-writer';
+import { MetricParts } from './metric-parts';
 import type { TimeWindow } from './compaction-plan';
 
 /** Chunks read from an input block in one read (as the query path does). */
@@ -45,13 +46,6 @@ export interface CompactionResult {
   valuesOut: number;
 }
 
-/** One metric across the inputs: its chunk ranges in time order, and its last stamp. */
-interface MetricParts {
-  id: string;
-  parts: { block: OpenedBlock; order: number; first: number; end: number }[];
-  lastStamp: number;
-}
-
 /**
  * Rewrites the input blocks into one block per window: every value kept exactly once (values of
  * clients' metrics older than `cutoff` dropped), chunks re-cut and re-encoded (so version 1
@@ -71,15 +65,18 @@ export async function runCompaction(
   const whole = new WholeBlockReads(COMPACTION_WHOLE_BLOCK_BYTES);
   try {
     for (const input of task.inputs) blocks.push(await openBlock(input.path, fs));
-    const metrics = collectMetrics(
-      blocks.map((block, i) => ({ block, order: task.inputs[i].order })),
+    const metrics = new MetricParts(
+      blocks,
+      task.inputs.map((input) => input.order),
     );
+    // Each input's runs (an object per metric) are in `metrics` now; with 100,000 metrics a
+    // block they were ~30 MB of the worker's heap for the whole rewrite.
+    for (const block of blocks) block.runs = [];
     const plan = planOutputs(task, metrics);
-    const inlineReads = new Map(
-      blocks.map((block, slot): [OpenedBlock, InlineBlockRead] => [
-        block,
-        (position, length) => whole.read(slot, block.handle, block.layout, position, length),
-      ]),
+    const inlineReads = blocks.map(
+      (block, slot): InlineBlockRead =>
+        (position, length) =>
+          whole.read(slot, block.handle, block.layout, position, length),
     );
     const walCoveredUpTo = Math.max(0, ...blocks.map((b) => b.footer.walCoveredUpTo));
     const group = {
@@ -95,7 +92,7 @@ export async function runCompaction(
         const path = join(task.blockDir, sequencedName(seq, BLOCK_SUFFIX));
         const writer = await BlockFileWriter.create(path, fs);
         try {
-          await writeOutput(writer, plan[k], task, inlineReads);
+          await writeOutput(writer, plan[k], task, metrics, inlineReads);
           const bytes = await writer.finish(group, walCoveredUpTo);
           outputs.push({ seq, path, values: writer.valueCount, bytes });
         } catch (error) {
@@ -117,69 +114,54 @@ export async function runCompaction(
   }
 }
 
-function collectMetrics(blocks: readonly { block: OpenedBlock; order: number }[]): MetricParts[] {
-  const byId = new Map<string, MetricParts>();
-  for (const { block, order } of blocks) {
-    for (const { id, first, end, lastStamp } of block.runs) {
-      let metric = byId.get(id);
-      if (!metric) byId.set(id, (metric = { id, parts: [], lastStamp: -Infinity }));
-      metric.lastStamp = Math.max(metric.lastStamp, lastStamp);
-      if (end > first) metric.parts.push({ block, order, first, end });
-    }
-  }
-  const metrics = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const m of metrics) {
-    m.parts.sort(
-      (a, b) =>
-        a.order - b.order || a.block.table.minStamp[a.first] - b.block.table.minStamp[b.first],
-    );
-  }
-  return metrics;
-}
-
 interface OutputPlan {
   window: TimeWindow;
-  /** Metrics with chunks overlapping the window (after the cutoff). */
-  members: MetricParts[];
+  /** Metrics (indices in MetricParts) with chunks overlapping the window (after the cutoff). */
+  members: number[];
   /** Metrics kept without values (all gone, still within their last retention period). */
-  emptyEntries: MetricParts[];
+  emptyEntries: number[];
 }
 
 /** Which metrics go to which window, from the chunk summaries alone. */
-function planOutputs(task: CompactionTask, metrics: readonly MetricParts[]): OutputPlan[] {
+function planOutputs(task: CompactionTask, metrics: MetricParts): OutputPlan[] {
   const plans: OutputPlan[] = task.windows.map((window) => ({
     window,
     members: [],
     emptyEntries: [],
   }));
-  for (const metric of metrics) {
-    const low = lowestKept(task, metric.id);
+  for (let m = 0; m < metrics.size; m++) {
+    const id = metrics.ids[m];
+    const lastStamp = metrics.lastStamps[m];
+    const low = lowestKept(task, id);
     let placed = false;
     for (const plan of plans) {
-      const from = Math.max(plan.window.from, low);
-      const overlaps = metric.parts.some(({ block: { table }, first, end }) => {
-        for (let c = first; c < end; c++) {
-          if (table.maxStamp[c] >= from && table.minStamp[c] < plan.window.to) return true;
-        }
-        return false;
-      });
-      if (overlaps) {
-        plan.members.push(metric);
+      if (overlaps(metrics, m, Math.max(plan.window.from, low), plan.window.to)) {
+        plan.members.push(m);
         placed = true;
       }
     }
-    const deletedUpTo = task.deleted?.[metric.id] ?? -Infinity;
+    const deletedUpTo = task.deleted?.[id] ?? -Infinity;
     const keepEmpty =
-      metric.lastStamp > deletedUpTo &&
-      (!retentionAppliesTo(metric.id) || metric.lastStamp >= task.forgetBefore);
+      lastStamp > deletedUpTo && (!retentionAppliesTo(id) || lastStamp >= task.forgetBefore);
     if (!placed && keepEmpty && plans.length > 0) {
       const home =
-        plans.find((p) => metric.lastStamp >= p.window.from && metric.lastStamp < p.window.to) ??
+        plans.find((p) => lastStamp >= p.window.from && lastStamp < p.window.to) ??
         plans[plans.length - 1];
-      home.emptyEntries.push(metric);
+      home.emptyEntries.push(m);
     }
   }
   return plans.filter((p) => p.members.length + p.emptyEntries.length > 0);
+}
+
+/** Whether one of metric m's chunks holds stamps in [from, to). */
+function overlaps(metrics: MetricParts, m: number, from: number, to: number): boolean {
+  for (let p = metrics.partsFrom(m); p < metrics.partsEnd(m); p++) {
+    const { table } = metrics.blocks[metrics.partBlock[p]];
+    for (let c = metrics.partFirst[p]; c < metrics.partEnd[p]; c++) {
+      if (table.maxStamp[c] >= from && table.minStamp[c] < to) return true;
+    }
+  }
+  return false;
 }
 
 /** The earliest stamp of the metric's values that the output keeps (retention, deletion). */
@@ -193,13 +175,19 @@ async function writeOutput(
   writer: BlockFileWriter,
   plan: OutputPlan,
   task: CompactionTask,
-  inlineReads: Map<OpenedBlock, InlineBlockRead>,
+  metrics: MetricParts,
+  inlineReads: readonly InlineBlockRead[],
 ) {
   const { window } = plan;
-  for (const metric of plan.members) {
-    const from = Math.max(window.from, lowestKept(task, metric.id));
-    writer.beginEntry(metric.id);
-    for (const { block, first, end } of metric.parts) {
+  for (const m of plan.members) {
+    const id = metrics.ids[m];
+    const from = Math.max(window.from, lowestKept(task, id));
+    writer.beginEntry(id);
+    for (let p = metrics.partsFrom(m); p < metrics.partsEnd(m); p++) {
+      const block = metrics.blocks[metrics.partBlock[p]];
+      const inline = inlineReads[metrics.partBlock[p]];
+      const first = metrics.partFirst[p];
+      const end = metrics.partEnd[p];
       const { table } = block;
       let c = first;
       while (c < end) {
@@ -209,7 +197,6 @@ async function writeOutput(
         }
         let last = c + 1;
         while (last < end && last - c < CHUNKS_PER_READ && table.minStamp[last] < window.to) last++;
-        const inline = inlineReads.get(block);
         for (const chunk of await readChunks(block.handle, table, c, last, block.layout, inline)) {
           const { stamps, values } = chunk;
           for (let i = 0; i < stamps.length; i++) {
@@ -220,11 +207,11 @@ async function writeOutput(
         c = last;
       }
     }
-    writer.endEntry(metric.lastStamp);
+    writer.endEntry(metrics.lastStamps[m]);
   }
-  for (const metric of plan.emptyEntries) {
-    writer.beginEntry(metric.id);
-    writer.endEntry(metric.lastStamp);
+  for (const m of plan.emptyEntries) {
+    writer.beginEntry(metrics.ids[m]);
+    writer.endEntry(metrics.lastStamps[m]);
   }
 }
 
