@@ -29,11 +29,18 @@ export class InlineCompactionRunner implements CompactionRunner {
   async close(): Promise<void> {}
 }
 
+/** How long the worker thread may stay idle before it is ended (ms). */
+export const WORKER_IDLE_MS = 30_000;
+
 /**
- * One long-lived worker thread (node:worker_threads) running one job at a time, so that
- * decoding and encoding whole blocks never holds up ingest or queries. Not a pool such as
- * Piscina: there is only ever one job, the thread must be terminable at shutdown, and the worker
- * is a bundled script (compaction-worker.ts) that speaks plain messages.
+ * A worker thread (node:worker_threads) running one job at a time, so that decoding and encoding
+ * whole blocks never holds up ingest or queries. Not a pool such as Piscina: there is only ever
+ * one job, the thread must be terminable at shutdown, and the worker is a bundled script
+ * (compaction-worker.ts) that speaks plain messages.
+ *
+ * The thread ends once it has been idle for `idleMs`, and the next job starts a new one (~50 ms):
+ * a thread's heap keeps the size its largest job gave it (merging blocks of 100,000 metrics:
+ * ~100 MB), and a job comes every few minutes at most.
  */
 export class WorkerCompactionRunner implements CompactionRunner {
   readonly where: string;
@@ -41,13 +48,24 @@ export class WorkerCompactionRunner implements CompactionRunner {
   private pending:
     { resolve: (r: CompactionResult) => void; reject: (e: Error) => void } | undefined;
 
-  constructor(private readonly script: string) {
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly script: string,
+    private readonly idleMs = WORKER_IDLE_MS,
+  ) {
     if (!existsSync(script)) throw new Error(`compaction worker script ${script} is missing`);
     this.where = `in a worker thread (${script})`;
   }
 
+  /** Whether a worker thread is running (for tests). */
+  get threadRunning(): boolean {
+    return this.worker !== undefined;
+  }
+
   run(task: CompactionTask): Promise<CompactionResult> {
     if (this.pending) return Promise.reject(new Error('a compaction job is already running'));
+    clearTimeout(this.idleTimer);
     const worker = this.start();
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
@@ -56,6 +74,7 @@ export class WorkerCompactionRunner implements CompactionRunner {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const worker = this.worker;
     this.worker = undefined;
     this.settle(new Error('compaction stopped for shutdown'));
@@ -72,17 +91,28 @@ export class WorkerCompactionRunner implements CompactionRunner {
     });
     worker.on('error', (error) => this.settle(error));
     worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.worker !== worker) return; // ended on purpose: idle, or at shutdown
+      this.worker = undefined;
       this.settle(new Error(`compaction worker exited with code ${code}`));
     });
     this.worker = worker;
     return worker;
   }
 
+  /** Ends the idle thread: its memory goes back to the system. */
+  private endIdleThread(): void {
+    const worker = this.worker;
+    if (this.pending || !worker) return;
+    this.worker = undefined;
+    void worker.terminate();
+  }
+
   private settle(error: Error | undefined, result?: CompactionResult): void {
     const pending = this.pending;
     this.pending = undefined;
     if (!pending) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.endIdleThread(), this.idleMs).unref();
     if (error) pending.reject(error);
     else pending.resolve(result as CompactionResult);
   }
