@@ -1,8 +1,11 @@
 import { Logger } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { Replies } from '@app/protocol';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ServerConfig } from '../config/server-config';
+import { ALERT_CHECK_JOB, AlertMonitor } from './alert-monitor.service';
 import { ManualClock, T0, readJournal, startMonitor } from './testing/monitor-env';
 
 describe('AlertMonitor', () => {
@@ -196,5 +199,18 @@ describe('AlertMonitor', () => {
     await first;
     await env.monitor.beforeApplicationShutdown();
     expect(await checkAt(T0 + 5000)).toBeUndefined();
+  });
+
+  it('schedules checks every period, except in cluster mode (ClusterAlerts checks there)', () => {
+    const schedulerOf = (config: ServerConfig) => {
+      const scheduler = new SchedulerRegistry();
+      new AlertMonitor(env.metrics, env.store, scheduler, clock, config).onApplicationBootstrap();
+      const scheduled = scheduler.doesExist('interval', ALERT_CHECK_JOB);
+      if (scheduled) scheduler.deleteInterval(ALERT_CHECK_JOB);
+      return scheduled;
+    };
+    expect(schedulerOf({ alertPeriodSeconds: 60 } as ServerConfig)).toBe(true);
+    const cluster = { alertPeriodSeconds: 60, cluster: {} } as ServerConfig;
+    expect(schedulerOf(cluster)).toBe(false);
   });
 });

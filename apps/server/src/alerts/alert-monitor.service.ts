@@ -53,8 +53,12 @@ export class AlertMonitor
     this.checker = new AlertChecker(metrics, store, clock);
   }
 
-  /** The period comes from configuration, so the interval is registered here, not by decorator. */
+  /**
+   * The period comes from configuration, so the interval is registered here, not by decorator.
+   * In cluster mode rules live in the cluster and ClusterAlerts checks them: nothing to schedule.
+   */
   onApplicationBootstrap(): void {
+    if (this.config.cluster) return;
     const periodMs = this.config.alertPeriodSeconds * 1000;
     const timer = setInterval(() => void this.scheduledCheck(), periodMs);
     this.scheduler.addInterval(ALERT_CHECK_JOB, timer);

@@ -37,6 +37,11 @@ export class ClusterAlerts {
   private readonly logger = new Logger('AlertMonitor');
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
+  /**
+   * For /metrics, as AlertMonitor's: the cluster's rules (as of this node's last check), this
+   * node's checks, the last one's duration and the rules it found firing (of those it owns).
+   */
+  readonly stats = { rules: 0, checks: 0, lastCheckSeconds: 0, lastFiring: 0 };
 
   constructor(
     private readonly rules: KV,
@@ -136,11 +141,13 @@ export class ClusterAlerts {
   private async checkOwned(): Promise<void> {
     const started = performance.now();
     const upTo = this.clock.now() - CHECK_LAG_MS;
+    let rules = 0;
     let checked = 0;
     let fired = 0;
     for await (const key of await this.rules.keys()) {
       const entry = await this.rules.get(key);
       if (entry?.operation !== 'PUT') continue;
+      rules++;
       const rule = entry.json<StoredAlertRule>();
       const partition = partitionOf(rule.id, this.partitions);
       if (rule.checkedUpTo >= upTo) continue;
@@ -174,9 +181,16 @@ export class ClusterAlerts {
       }
       checked++;
     }
+    const seconds = (performance.now() - started) / 1000;
+    Object.assign(this.stats, {
+      rules,
+      checks: this.stats.checks + 1,
+      lastCheckSeconds: seconds,
+      lastFiring: fired,
+    });
     if (checked > 0) {
       this.logger.log(
-        `alert check: ${checked} rules in ${Math.round(performance.now() - started)} ms (${fired} firing)`,
+        `alert check: ${checked} rules in ${Math.round(seconds * 1000)} ms (${fired} firing)`,
       );
     }
   }

@@ -160,6 +160,11 @@ export class ClusterService
     return split.replies as string[];
   }
 
+  /** The alert figures for /metrics (ClusterAlerts.stats); undefined until the node joined. */
+  get alertStats(): ClusterAlerts['stats'] | undefined {
+    return this.alerts?.stats;
+  }
+
   register(commands: readonly (readonly string[])[]): Promise<string[]> {
     if (!this.alerts) return Promise.resolve(commands.map(() => Replies.busy));
     return this.alerts.register(commands);

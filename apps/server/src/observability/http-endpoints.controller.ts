@@ -37,7 +37,8 @@ export class HttpEndpointsController {
         inFlight: transport?.inFlight ?? 0,
       }),
       storage: () => files.stats(),
-      alerts: () => ({ rules: monitor.ruleCount, ...monitor.stats }),
+      // In cluster mode the rules and checks are ClusterAlerts' (the local monitor has none).
+      alerts: () => cluster?.alertStats ?? { rules: monitor.ruleCount, ...monitor.stats },
       queries: () => queries.querySeconds,
       notifications: () =>
         notifications.deliverers.map((d) => ({

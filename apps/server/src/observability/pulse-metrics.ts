@@ -74,7 +74,11 @@ export function pulseMetrics(sources: MetricSources): Registry {
     ['pulse_storage_blocks', 'Block files in place', () => storage().blocks],
     ['pulse_storage_block_bytes', 'Bytes of the block files in place', () => storage().blockBytes],
     ['pulse_storage_open_block_files', 'Block files held open', () => storage().openBlockFiles],
-    ['pulse_alert_rules', 'Alert rules registered on this node', () => alerts().rules],
+    [
+      'pulse_alert_rules',
+      "Alert rules registered (in cluster mode, the cluster's)",
+      () => alerts().rules,
+    ],
     [
       'pulse_alert_check_seconds',
       'Duration of the last alert check',

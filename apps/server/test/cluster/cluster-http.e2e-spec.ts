@@ -201,6 +201,17 @@ describeCluster('alert notifications from a cluster (3 nats-servers, 2 Pulse nod
     expect(await eventually(() => firedBy().length > 0, 30_000, 100)).toBe(true);
     const owner = firedBy()[0];
     expect(cluster.ownerOf(partition)).toBe(owner);
+    // Its /metrics count the cluster's rules and its own firing checks (the local AlertMonitor,
+    // idle in cluster mode, has neither).
+    const sample = async (name: string): Promise<number> => {
+      const url = `http://127.0.0.1:${cluster.nodes[owner]!.httpPort}/metrics`;
+      const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(url)).text());
+      return match ? Number(match[1]) : NaN;
+    };
+    expect(await sample('pulse_alert_rules')).toBeGreaterThanOrEqual(1);
+    expect(
+      await eventually(async () => (await sample('pulse_alert_rules_firing')) >= 1, 10_000),
+    ).toBe(true);
     const other = owner === 0 ? 1 : 0;
     via = other;
     const pid = cluster.nodes[owner]!.pid!;
