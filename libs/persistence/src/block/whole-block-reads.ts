@@ -1,6 +1,7 @@
 import type { StorageFile } from '../io/storage-fs';
 import type { BlockLayout } from './block-format';
 import { readAtSync } from './block-reader';
+import type { InlineBlockRead } from './block-reader';
 
 /** Bytes of whole blocks kept at most, all blocks together. */
 export const WHOLE_BLOCK_BYTES = 64 * 1024 * 1024;
@@ -49,6 +50,11 @@ export class WholeBlockReads {
     if (!entry) return readAtSync(handle, position, length);
     entry.used = performance.now();
     return entry.data.subarray(position, position + length);
+  }
+
+  /** readChunks' inline read of the block in `slot`, through this. */
+  readerFor(slot: number, handle: StorageFile, layout: BlockLayout): InlineBlockRead {
+    return (position, length) => this.read(slot, handle, layout, position, length);
   }
 
   /** Bytes held now. */

@@ -13,8 +13,6 @@ import type { TimeWindow } from './compaction-plan';
 
 /** Chunks read from an input block in one read (as the query path does). */
 const CHUNKS_PER_READ = 128;
-/** Bytes of input blocks held whole at once (WholeBlockReads), in the worker thread. */
-const COMPACTION_WHOLE_BLOCK_BYTES = 64 * 1024 * 1024;
 
 /** One rewrite, as handed to the worker thread (plain data: structured-cloned). */
 export interface CompactionTask {
@@ -61,8 +59,8 @@ export async function runCompaction(
   const blocks: OpenedBlock[] = [];
   // Each metric's chunks in a block are read in turn: one read each of a many-metric block made
   // 100,000s of small reads, their buffers and promises (the worker's heap grew by ~150 MB while
-  // merging three blocks of 100,000 metrics); blocks up to a quarter of this are read whole.
-  const whole = new WholeBlockReads(COMPACTION_WHOLE_BLOCK_BYTES);
+  // merging three blocks of 100,000 metrics); blocks up to 16 MiB are read whole (WholeBlockReads).
+  const whole = new WholeBlockReads();
   try {
     for (const input of task.inputs) blocks.push(await openBlock(input.path, fs));
     const metrics = new MetricParts(
@@ -73,10 +71,8 @@ export async function runCompaction(
     // block they were ~30 MB of the worker's heap for the whole rewrite.
     for (const block of blocks) block.runs = [];
     const plan = planOutputs(task, metrics);
-    const inlineReads = blocks.map(
-      (block, slot): InlineBlockRead =>
-        (position, length) =>
-          whole.read(slot, block.handle, block.layout, position, length),
+    const inlineReads = blocks.map((block, slot) =>
+      whole.readerFor(slot, block.handle, block.layout),
     );
     const walCoveredUpTo = Math.max(0, ...blocks.map((b) => b.footer.walCoveredUpTo));
     const group = {

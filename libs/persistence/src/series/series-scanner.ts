@@ -117,8 +117,7 @@ export class SeriesScanner {
       const handle = this.store.blockFiles[block];
       const layout = this.store.blockLayouts[block];
       const inline = this.inlineReads
-        ? (position: number, length: number) =>
-            this.store.wholeBlocks.read(block, handle, layout, position, length)
+        ? this.store.wholeBlocks.readerFor(block, handle, layout)
         : undefined;
       const chunks = await readChunks(handle, table, i, j, layout, inline);
       for (let k = 0; k < chunks.length; k++) {
